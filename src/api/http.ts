@@ -1,0 +1,71 @@
+// HTTP API. Nothing personal without a token; every trace is written to the audit log.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { audit } from '../audit/audit.ts';
+import { buildQuery } from '../cli/trace.ts';
+import { UsageError } from '../cli/args.ts';
+import type { Store } from '../store/store.ts';
+import { trace } from '../trace/trace.ts';
+import type { Router } from '../inputs/router.ts';
+import type { Principal, TokenStore } from './auth.ts';
+
+export interface ApiDeps {
+  store: Store;
+  tokens: TokenStore;
+  router: Router;
+  dataDir: string;
+  started: number;
+}
+
+export function startHttp(deps: ApiDeps, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    handle(deps, req, res).catch((e) => send(res, 500, { error: `internal error: ${(e as Error).message}` }));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method !== 'GET') return send(res, 405, { error: 'only GET is served' });
+  if (url.pathname === '/api/health') {
+    // No personal data here: it may be probed by monitoring without a token.
+    return send(res, 200, { status: 'ok', uptimeS: Math.round((Date.now() - deps.started) / 1000) });
+  }
+  const who = authenticate(deps, req);
+  if (!who) return send(res, 401, { error: 'authentication required: send the header "Authorization: Bearer <token>"' });
+  const p = Object.fromEntries(url.searchParams) as Record<string, string>;
+  switch (url.pathname) {
+    case '/api/trace': {
+      if (who.role === 'viewer') return send(res, 403, { error: 'the viewer role may not trace people: ask an admin for an analyst token' });
+      const target = p.target ?? (p.ip ? (p.port ? `${p.ip.includes(':') ? `[${p.ip}]` : p.ip}:${p.port}` : p.ip) : undefined);
+      if (!target) return send(res, 400, { error: 'give target=<ip>[:<port>] (or ip= and port=) and at=<time>' });
+      let q;
+      try {
+        q = buildQuery(target, p);
+      } catch (e) {
+        if (e instanceof UsageError) return send(res, 400, { error: e.message });
+        throw e;
+      }
+      const answer = await trace(deps.store, q);
+      audit(deps.dataDir, { who: `${who.name} (${who.id})`, via: 'http', action: 'trace', query: answer.query, reason: p.reason, results: answer.candidates.length });
+      return send(res, 200, answer);
+    }
+    case '/api/sources':
+      return send(res, 200, deps.router.status());
+    default:
+      return send(res, 404, { error: `no such endpoint '${url.pathname}': try /api/trace, /api/sources or /api/health` });
+  }
+}
+
+function authenticate(deps: ApiDeps, req: IncomingMessage): Principal | null {
+  const h = req.headers.authorization;
+  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  return deps.tokens.verify(m?.[1]);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}

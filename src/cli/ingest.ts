@@ -1,0 +1,135 @@
+// whowas ingest --format <name> [--tz <zone>] [--year <yyyy>] [--source <id>] [--json] <file>...
+import { accessSync, constants, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ingestFile } from '../ingest/file.ts';
+import { emptyStats, type IngestStats } from '../ingest/pipeline.ts';
+import { getParser, listParsers } from '../parsers/registry.ts';
+import { DuckDbStore } from '../store/duckdb/index.ts';
+import { isValidZone } from '../time/zone.ts';
+import { unknownZoneMessage } from '../time/clock.ts';
+import { UsageError, dataDir, parseNumber } from './args.ts';
+import { Progress } from './progress.ts';
+
+const HELP = `usage: whowas ingest --format <name> [--tz <zone>] [--year <yyyy>] [--source <id>] [--data <dir>] [--json] <file>...
+
+  --format   one of: ${listParsers().map((p) => p.name).join(', ')}
+  --tz       IANA zone of the stamps in these files (e.g. Europe/London); without it zone-less stamps are read as UTC and flagged
+  --year     year of RFC 3164 stamps (which carry none); default: the year nearest to each file's modification time
+  --source   source id recorded with every record (default: the format name)
+  --data     store folder (default $WHOWAS_DATA or ./data)
+  --json     print the summary as JSON`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      tz: { type: 'string' },
+      year: { type: 'string' },
+      source: { type: 'string' },
+      data: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return (console.log(HELP), 0);
+  if (!values.format) throw new UsageError(`--format is required: one of ${listParsers().map((p) => p.name).join(', ')}`);
+  let parser;
+  try {
+    parser = getParser(values.format);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.tz !== undefined && !isValidZone(values.tz)) throw new UsageError(unknownZoneMessage(values.tz));
+  const year = parseNumber(values.year, '--year', 1970, 2100);
+  if (year !== undefined && !Number.isInteger(year)) throw new UsageError(`--year '${values.year}' must be a whole year such as 2026`);
+  if (!positionals.length) throw new UsageError('no file given: whowas ingest --format <name> <file>...');
+  // Check every file before writing anything, so a typo leaves the store untouched.
+  for (const f of positionals) {
+    try {
+      accessSync(f, constants.R_OK);
+      if (!statSync(f).isFile()) throw new Error('not a regular file');
+    } catch (e) {
+      throw new UsageError(`cannot read '${f}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give the path of a readable log file`);
+    }
+  }
+  const source = values.source ?? parser.name;
+  const store = await DuckDbStore.open(dataDir(values.data));
+  const started = performance.now();
+  const total = emptyStats();
+  try {
+    const progress = new Progress(positionals.reduce((n, f) => n + statSync(f).size, 0));
+    let doneBytes = 0;
+    for (const f of positionals) {
+      const size = statSync(f).size;
+      const st = await ingestFile(store, f, {
+        parser,
+        source,
+        zone: values.tz,
+        year,
+        onProgress: (b) => progress.update(doneBytes + b),
+      });
+      doneBytes += size;
+      merge(total, st);
+    }
+    progress.done();
+  } finally {
+    await store.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const summary = {
+    lines: total.lines,
+    records: total.records,
+    skipped: total.skipped,
+    unparsed: total.unparsed,
+    format: parser.name,
+    source,
+    files: positionals.length,
+    seconds: Math.round(seconds * 1000) / 1000,
+    linesPerSecond: Math.round(total.lines / seconds),
+    skipReasons: total.skipReasons,
+    unparsedReasons: total.unparsedReasons,
+    timeFlags: total.timeFlags,
+  };
+  if (values.json) console.log(JSON.stringify(summary));
+  else console.log(renderSummary(summary));
+  return 0;
+}
+
+function merge(into: IngestStats, s: IngestStats): void {
+  into.lines += s.lines;
+  into.skipped += s.skipped;
+  into.unparsed += s.unparsed;
+  for (const [k, v] of Object.entries(s.records)) into.records[k as keyof IngestStats['records']] = (into.records[k as keyof IngestStats['records']] ?? 0) + v;
+  for (const [k, v] of Object.entries(s.skipReasons)) into.skipReasons[k] = (into.skipReasons[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(s.unparsedReasons)) into.unparsedReasons[k] = (into.unparsedReasons[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(s.timeFlags)) into.timeFlags[k] = (into.timeFlags[k] ?? 0) + v;
+}
+
+function renderSummary(s: {
+  lines: number;
+  records: Record<string, number>;
+  skipped: number;
+  unparsed: number;
+  seconds: number;
+  linesPerSecond: number;
+  skipReasons: Record<string, number>;
+  unparsedReasons: Record<string, number>;
+  timeFlags: Record<string, number>;
+}): string {
+  const out = [`${s.lines} lines in ${s.seconds} s (${s.linesPerSecond} lines/s)`];
+  const recs = Object.entries(s.records).map(([k, v]) => `${k} ${v}`);
+  out.push(`records: ${recs.length ? recs.join(', ') : 'none'}`);
+  out.push(`skipped (no binding): ${s.skipped}`);
+  for (const [r, n] of top(s.skipReasons)) out.push(`  ${n} × ${r}`);
+  out.push(`unparsed (kept with reason): ${s.unparsed}`);
+  for (const [r, n] of top(s.unparsedReasons)) out.push(`  ${n} × ${r}`);
+  const flags = Object.entries(s.timeFlags);
+  if (flags.length) out.push(`time flags: ${flags.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return out.join('\n');
+}
+
+function top(m: Record<string, number>): [string, number][] {
+  return Object.entries(m).sort((a, b) => b[1] - a[1]).slice(0, 8);
+}

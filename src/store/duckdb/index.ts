@@ -1,0 +1,632 @@
+// Embedded store on DuckDB. One database file per UTC day (days/YYYY-MM-DD.duckdb), attached on demand:
+// dropping a day deletes its file, which gives the disk back at once (DuckDB does not shrink a file after
+// DELETE). Rows are appended in arrival order, so each row group's min/max zone map on `ts` prunes a
+// lookup to the few row groups around T.
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BIGINT,
+  BOOLEAN,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  INTEGER,
+  TIMESTAMP,
+  UBIGINT,
+  UHUGEINT,
+  USMALLINT,
+  UTINYINT,
+  VARCHAR,
+  blobValue,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { Kind, Micros, TimeFlags, WhowasRecord } from '../../records/record.ts';
+import { bigIntToIp, ipToBigInt, macToNumber, numberToMac, normIp, normMac } from '../../records/addr.ts';
+import { decodeChunk, encodeChunk, makeRawRef, splitRawRef } from '../raw-archive.ts';
+import type {
+  BindingQuery,
+  DayBatch,
+  DnsQuery,
+  NatQuery,
+  PortBlockQuery,
+  SessionQuery,
+  Store,
+  StoreStats,
+  Stored,
+  TimeRange,
+} from '../store.ts';
+import { daysBetween } from '../store.ts';
+import { AUX_DDL, FLAG_BITS, columnsOf, ddl, type Column, type ColType } from './schema.ts';
+
+const DUCK_TYPE: Record<ColType, DuckDBType> = {
+  ts: TIMESTAMP,
+  ip: UHUGEINT,
+  mac: UBIGINT,
+  u8: UTINYINT,
+  u16: USMALLINT,
+  i32: INTEGER,
+  text: VARCHAR,
+  bool: BOOLEAN,
+};
+
+const CHUNK_ROWS = 2048;
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** State of one attached day file. */
+interface Day {
+  alias: string;
+  nextChunk: number;
+  /** Destination address → dictionary id, loaded lazily for writing. */
+  peers?: Map<string, number>;
+  nextPeer: number;
+}
+
+export interface DuckDbOptions {
+  /** Row group size for new day files (larger groups compress better). */
+  rowGroupSize?: number;
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export class StoreLockedError extends Error {}
+
+export class DuckDbStore implements Store {
+  readonly engine = 'duckdb';
+  private readonly daysDir: string;
+  private readonly attached = new Map<string, Day>();
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private readonly ipCache = new Map<string, bigint>();
+
+  private constructor(
+    readonly dir: string,
+    private readonly instance: DuckDBInstance,
+    private readonly w: DuckDBConnection,
+    private readonly r: DuckDBConnection,
+    private readonly opts: DuckDbOptions,
+  ) {
+    this.daysDir = join(dir, 'days');
+  }
+
+  static async open(dir: string, opts: DuckDbOptions = {}): Promise<DuckDbStore> {
+    mkdirSync(join(dir, 'days'), { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(opts.threads ?? 2),
+      memory_limit: opts.memoryLimit ?? '4GB',
+    });
+    const w = await instance.connect();
+    const r = await instance.connect();
+    return new DuckDbStore(dir, instance, w, r, opts);
+  }
+
+  // ---- days -------------------------------------------------------------------------------------------
+
+  private dayPath(day: string): string {
+    return join(this.daysDir, `${day}.duckdb`);
+  }
+
+  private async attach(day: string, create: boolean): Promise<Day | null> {
+    const have = this.attached.get(day);
+    if (have) return have;
+    if (!DAY_RE.test(day)) throw new Error(`bad day '${day}'`);
+    const path = this.dayPath(day);
+    const exists = existsSync(path);
+    if (!exists && !create) return null;
+    const alias = `d${day.replace(/-/g, '')}`;
+    const rg = this.opts.rowGroupSize ?? 491_520;
+    const opts = exists ? '' : ` (STORAGE_VERSION 'v1.2.0', ROW_GROUP_SIZE ${rg})`;
+    try {
+      await this.w.run(`ATTACH IF NOT EXISTS '${path}' AS ${alias}${opts}`);
+    } catch (e) {
+      const msg = String((e as Error).message);
+      if (/lock/i.test(msg))
+        throw new StoreLockedError(
+          `the store in ${this.dir} is in use by another whowas process (is 'whowas serve' running?): stop it, or query the server instead`,
+        );
+      throw e;
+    }
+    if (!exists) {
+      for (const kind of Object.keys(TABLES_KINDS) as Kind[]) await this.w.run(ddl(kind, alias));
+      for (const s of AUX_DDL(alias)) await this.w.run(s);
+    }
+    const mx = await this.w.runAndReadAll(
+      `SELECT coalesce(max(chunk_id), -1) AS c FROM ${alias}.raw_chunk`,
+    );
+    const d: Day = { alias, nextChunk: Number(mx.getRowObjectsJS()[0]!.c) + 1, nextPeer: 0 };
+    this.attached.set(day, d);
+    return d;
+  }
+
+  private async loadPeers(d: Day): Promise<Map<string, number>> {
+    if (d.peers) return d.peers;
+    const res = await this.w.runAndReadAll(`SELECT id, ip FROM ${d.alias}.peer`);
+    const m = new Map<string, number>();
+    let next = 0;
+    for (const row of res.getRowsJS()) {
+      const id = Number(row[0]);
+      m.set(bigIntToIp(row[1] as bigint), id);
+      if (id >= next) next = id + 1;
+    }
+    d.peers = m;
+    d.nextPeer = next;
+    return m;
+  }
+
+  async days(): Promise<string[]> {
+    if (!existsSync(this.daysDir)) return [];
+    return readdirSync(this.daysDir)
+      .filter((f) => f.endsWith('.duckdb'))
+      .map((f) => f.slice(0, -'.duckdb'.length))
+      .filter((d) => DAY_RE.test(d))
+      .sort();
+  }
+
+  async dropDay(day: string): Promise<void> {
+    await this.serialWrite(async () => {
+      const d = this.attached.get(day);
+      if (d) {
+        await this.w.run(`DETACH ${d.alias}`);
+        this.attached.delete(day);
+      }
+      rmSync(this.dayPath(day), { force: true });
+      rmSync(`${this.dayPath(day)}.wal`, { force: true });
+    });
+  }
+
+  // ---- writing ----------------------------------------------------------------------------------------
+
+  private serialWrite<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.writeChain.then(fn, fn);
+    this.writeChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private ipNum(ip: string): bigint {
+    let v = this.ipCache.get(ip);
+    if (v === undefined) {
+      v = ipToBigInt(ip);
+      if (this.ipCache.size > 100_000) this.ipCache.clear();
+      this.ipCache.set(ip, v);
+    }
+    return v;
+  }
+
+  async writeDay(batch: DayBatch): Promise<void> {
+    if (batch.lines.length === 0) return;
+    // Compress while the previous batch is still being written.
+    const blob = await encodeChunk({ lines: batch.lines, received: batch.received });
+    await this.serialWrite(async () => {
+      const d = (await this.attach(batch.day, true))!;
+      const byKind = new Map<Kind, { rec: WhowasRecord; line: number }[]>();
+      for (const item of batch.records) {
+        let list = byKind.get(item.rec.kind);
+        if (!list) byKind.set(item.rec.kind, (list = []));
+        list.push(item);
+      }
+      const chunkId = d.nextChunk;
+      const peers = byKind.has('nat') ? await this.loadPeers(d) : undefined;
+      const newPeers: [string, number][] = [];
+      await this.w.run('BEGIN TRANSACTION');
+      try {
+        for (const [kind, items] of byKind) {
+          await this.appendRows(d, kind, items, chunkId, (ip) => {
+            let id = peers!.get(ip);
+            if (id === undefined) {
+              id = d.nextPeer++;
+              peers!.set(ip, id);
+              newPeers.push([ip, id]);
+            }
+            return id;
+          });
+        }
+        if (newPeers.length) await this.appendPeers(d, newPeers);
+        await this.w.run(
+          `INSERT INTO ${d.alias}.raw_chunk VALUES ($1, $2, $3, $4)`,
+          [chunkId, batch.source, batch.lines.length, blobValue(blob)],
+        );
+        await this.w.run('COMMIT');
+        d.nextChunk = chunkId + 1;
+      } catch (e) {
+        await this.w.run('ROLLBACK').catch(() => undefined);
+        for (const [ip] of newPeers) peers!.delete(ip);
+        d.nextPeer -= newPeers.length;
+        throw e;
+      }
+    });
+  }
+
+  private async appendPeers(d: Day, peers: [string, number][]): Promise<void> {
+    const app = await this.w.createAppender('peer', 'main', d.alias);
+    for (let base = 0; base < peers.length; base += CHUNK_ROWS) {
+      const n = Math.min(CHUNK_ROWS, peers.length - base);
+      const chunk = DuckDBDataChunk.create([INTEGER, UHUGEINT], n);
+      const ids = chunk.getColumnVector(0);
+      const ips = chunk.getColumnVector(1);
+      for (let i = 0; i < n; i++) {
+        const [ip, id] = peers[base + i]!;
+        ids.setItem(i, id as never);
+        ips.setItem(i, this.ipNum(ip) as never);
+      }
+      ids.flush();
+      ips.flush();
+      app.appendDataChunk(chunk);
+    }
+    app.closeSync();
+  }
+
+  private async appendRows(
+    d: Day,
+    kind: Kind,
+    items: { rec: WhowasRecord; line: number }[],
+    chunkId: number,
+    dstId: (ip: string) => number,
+  ): Promise<void> {
+    const cols = columnsOf(kind);
+    const types = cols.map((c) => (c.name === 'raw_ref' ? BIGINT : DUCK_TYPE[c.type]));
+    const getters = cols.map((c) => this.encoder(c, chunkId, dstId));
+    const app = await this.w.createAppender(kind, 'main', d.alias);
+    try {
+      for (let base = 0; base < items.length; base += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, items.length - base);
+        const chunk = DuckDBDataChunk.create(types, n);
+        for (let c = 0; c < cols.length; c++) {
+          const vec = chunk.getColumnVector(c);
+          const get = getters[c]!;
+          for (let i = 0; i < n; i++) vec.setItem(i, get(items[base + i]!) as never);
+          vec.flush();
+        }
+        app.appendDataChunk(chunk);
+      }
+    } finally {
+      app.closeSync();
+    }
+  }
+
+  /** Returns the function that turns a record into this column's DuckDB value. */
+  private encoder(
+    c: Column,
+    chunkId: number,
+    dstId: (ip: string) => number,
+  ): (item: { rec: WhowasRecord; line: number }) => DuckDBValue | bigint | number | string | boolean | null {
+    const field = c.field ?? c.name;
+    switch (field) {
+      case '$ref':
+        return (it) => BigInt(makeRawRef(chunkId, it.line));
+      case '$portShift':
+        return (it) => {
+          const r = it.rec as { inPort: number; pubPort: number };
+          return r.inPort - r.pubPort;
+        };
+      case '$dstId':
+        return (it) => dstId((it.rec as { dstIp: string }).dstIp);
+      case 'flags':
+        return (it) => encodeFlags(it.rec.flags);
+    }
+    const get = (it: { rec: WhowasRecord }) => (it.rec as unknown as Record<string, unknown>)[field];
+    if (c.codes) {
+      const codes = c.codes;
+      return (it) => {
+        const v = get(it) as string;
+        const i = codes.indexOf(v);
+        if (i < 0) throw new Error(`bad ${c.name} '${v}'`);
+        return i;
+      };
+    }
+    const conv = (v: unknown): DuckDBValue | bigint | number | string | boolean | null => {
+      if (v === undefined || v === null) {
+        if (!c.nullable) throw new Error(`missing ${field}`);
+        return null;
+      }
+      switch (c.type) {
+        case 'ts':
+          return { micros: BigInt(v as number) } as DuckDBValue;
+        case 'ip':
+          return this.ipNum(v as string);
+        case 'mac':
+          return BigInt(macToNumber(v as string));
+        default:
+          return v as number | string | boolean;
+      }
+    };
+    return (it) => conv(get(it));
+  }
+
+  // ---- reading ----------------------------------------------------------------------------------------
+
+  /** Runs one SELECT per existing day in the range and maps rows to records. */
+  private async select<K extends Kind>(
+    kind: K,
+    range: TimeRange,
+    where: string[],
+    params: Record<string, DuckDBValue | bigint | number | string>,
+    limit: number,
+  ): Promise<Stored<K>[]> {
+    const cols = columnsOf(kind);
+    const selectList = cols
+      .map((c) => (c.type === 'ts' ? `epoch_us("${c.name}") AS "${c.name}"` : `"${c.name}"`))
+      .join(', ');
+    const out: Stored<K>[] = [];
+    for (const day of daysBetween(range.from, range.to)) {
+      const d = await this.attach(day, false);
+      if (!d) continue;
+      const sql =
+        `SELECT ${selectList} FROM ${d.alias}.${kind} WHERE ts BETWEEN make_timestamp($from) AND make_timestamp($to)` +
+        (where.length ? ` AND ${where.join(' AND ')}` : '') +
+        ` ORDER BY ts LIMIT ${limit}`;
+      const res = await this.r.runAndReadAll(sql, {
+        ...params,
+        from: BigInt(Math.floor(range.from)),
+        to: BigInt(Math.ceil(range.to)),
+      } as Record<string, DuckDBValue>);
+      const rows = res.getRowsJS();
+      const dstIds = kind === 'nat' ? await this.peerIps(d, rows, cols) : undefined;
+      for (const row of rows) out.push(decodeRow(kind, cols, row, day, dstIds));
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit);
+  }
+
+  private async peerIps(d: Day, rows: unknown[][], cols: Column[]): Promise<Map<number, string>> {
+    const idx = cols.findIndex((c) => c.name === 'dst_id');
+    const ids = [...new Set(rows.map((r) => Number(r[idx])))];
+    const m = new Map<number, string>();
+    if (!ids.length) return m;
+    const res = await this.r.runAndReadAll(`SELECT id, ip FROM ${d.alias}.peer WHERE id IN (${ids.join(',')})`);
+    for (const row of res.getRowsJS()) m.set(Number(row[0]), bigIntToIp(row[1] as bigint));
+    return m;
+  }
+
+  private async peerId(d: Day, ip: string): Promise<number | null> {
+    const res = await this.r.runAndReadAll(`SELECT id FROM ${d.alias}.peer WHERE ip = $ip LIMIT 1`, {
+      ip: this.ipNum(ip),
+    } as Record<string, DuckDBValue>);
+    const rows = res.getRowsJS();
+    return rows.length ? Number(rows[0]![0]) : null;
+  }
+
+  async nat(q: NatQuery): Promise<Stored<'nat'>[]> {
+    const where: string[] = [];
+    const p: Record<string, bigint | number> = {};
+    if (q.pubIp) (where.push('pub_ip = $pub_ip'), (p.pub_ip = this.ipNum(checkIp(q.pubIp))));
+    if (q.pubPort !== undefined) (where.push('pub_port = $pub_port'), (p.pub_port = q.pubPort));
+    if (q.inIp) (where.push('in_ip = $in_ip'), (p.in_ip = this.ipNum(checkIp(q.inIp))));
+    if (q.inPort !== undefined) (where.push('pub_port + port_shift = $in_port'), (p.in_port = q.inPort));
+    if (q.proto) (where.push('proto = $proto'), (p.proto = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'].indexOf(q.proto)));
+    if (q.dstPort !== undefined) (where.push('dst_port = $dst_port'), (p.dst_port = q.dstPort));
+    if (!q.dstIp) return this.select('nat', q, where, p, q.limit ?? 10_000);
+    // The destination is stored through the day's dictionary: resolve it per day.
+    const out: Stored<'nat'>[] = [];
+    for (const day of daysBetween(q.from, q.to)) {
+      const d = await this.attach(day, false);
+      if (!d) continue;
+      const id = await this.peerId(d, checkIp(q.dstIp));
+      if (id === null) continue;
+      const dayStart = Date.parse(`${day}T00:00:00Z`) * 1000;
+      const r = { from: Math.max(q.from, dayStart), to: Math.min(q.to, dayStart + 86_400_000_000 - 1) };
+      out.push(...(await this.select('nat', r, [...where, 'dst_id = $dst_id'], { ...p, dst_id: id }, q.limit ?? 10_000)));
+    }
+    return out;
+  }
+
+  async portblocks(q: PortBlockQuery): Promise<Stored<'portblock'>[]> {
+    const where: string[] = [];
+    const p: Record<string, bigint | number> = {};
+    if (q.pubIp) (where.push('pub_ip = $pub_ip'), (p.pub_ip = this.ipNum(checkIp(q.pubIp))));
+    if (q.port !== undefined) (where.push('$port BETWEEN port_lo AND port_hi'), (p.port = q.port));
+    if (q.inIp) (where.push('in_ip = $in_ip'), (p.in_ip = this.ipNum(checkIp(q.inIp))));
+    return this.select('portblock', q, where, p, 10_000);
+  }
+
+  private bindingWhere(q: BindingQuery): [string[], Record<string, bigint>] {
+    const where: string[] = [];
+    const p: Record<string, bigint> = {};
+    if (q.ip) (where.push('ip = $ip'), (p.ip = this.ipNum(checkIp(q.ip))));
+    if (q.mac) (where.push('mac = $mac'), (p.mac = BigInt(macToNumber(checkMac(q.mac)))));
+    return [where, p];
+  }
+
+  leases(q: BindingQuery): Promise<Stored<'lease'>[]> {
+    const [w, p] = this.bindingWhere(q);
+    return this.select('lease', q, w, p, q.limit ?? 10_000);
+  }
+
+  sightings(q: BindingQuery): Promise<Stored<'sighting'>[]> {
+    const [w, p] = this.bindingWhere(q);
+    return this.select('sighting', q, w, p, q.limit ?? 10_000);
+  }
+
+  places(q: BindingQuery): Promise<Stored<'place'>[]> {
+    const [w, p] = this.bindingWhere({ ...q, ip: undefined });
+    return this.select('place', q, w, p, q.limit ?? 10_000);
+  }
+
+  sessions(q: SessionQuery): Promise<Stored<'session'>[]> {
+    const [w, p] = this.bindingWhere(q);
+    const ors = w.slice();
+    const params: Record<string, bigint | string> = { ...p };
+    if (q.user) (ors.push('"user" = $user'), (params.user = q.user));
+    if (q.host) (ors.push('lower(host) = lower($host)'), (params.host = q.host));
+    // Any of the identifiers may tie a session to the subject.
+    return this.select('session', q, ors.length ? [`(${ors.join(' OR ')})`] : [], params, q.limit ?? 10_000);
+  }
+
+  dnsqueries(q: DnsQuery): Promise<Stored<'dnsquery'>[]> {
+    const where: string[] = [];
+    const p: Record<string, bigint | string> = {};
+    if (q.client) (where.push('client = $client'), (p.client = this.ipNum(checkIp(q.client))));
+    if (q.qname) {
+      const name = q.qname.toLowerCase().replace(/\.$/, '');
+      if (name.startsWith('*.')) {
+        where.push('(lower(qname) = $base OR ends_with(lower(qname), $suffix))');
+        p.base = name.slice(2);
+        p.suffix = name.slice(1);
+      } else (where.push('lower(qname) = $qname'), (p.qname = name));
+    }
+    return this.select('dnsquery', q, where, p, q.limit ?? 10_000);
+  }
+
+  unparsed(q: TimeRange & { source?: string; limit?: number }): Promise<Stored<'unparsed'>[]> {
+    const where: string[] = [];
+    const p: Record<string, string> = {};
+    if (q.source) (where.push('source = $source'), (p.source = q.source));
+    return this.select('unparsed', q, where, p, q.limit ?? 1000);
+  }
+
+  async isNatPublic(ip: string, range: TimeRange): Promise<boolean> {
+    const v = this.ipNum(checkIp(ip));
+    for (const day of daysBetween(range.from, range.to)) {
+      const d = await this.attach(day, false);
+      if (!d) continue;
+      const res = await this.r.runAndReadAll(
+        `SELECT (EXISTS (SELECT 1 FROM ${d.alias}.nat WHERE pub_ip = $ip) OR EXISTS (SELECT 1 FROM ${d.alias}.portblock WHERE pub_ip = $ip)) AS yes`,
+        { ip: v } as Record<string, DuckDBValue>,
+      );
+      if (res.getRowsJS()[0]![0]) return true;
+    }
+    return false;
+  }
+
+  async evidence(refs: string[]): Promise<Map<string, { line: string; received: Micros; source: string }>> {
+    const out = new Map<string, { line: string; received: Micros; source: string }>();
+    const byChunk = new Map<string, { day: string; chunkId: number; refs: [string, number][] }>();
+    for (const ref of refs) {
+      const [day, n] = ref.split('#') as [string, string];
+      const { chunkId, index } = splitRawRef(Number(n));
+      const key = `${day}#${chunkId}`;
+      let e = byChunk.get(key);
+      if (!e) byChunk.set(key, (e = { day, chunkId, refs: [] }));
+      e.refs.push([ref, index]);
+    }
+    for (const { day, chunkId, refs: want } of byChunk.values()) {
+      const d = await this.attach(day, false);
+      if (!d) continue;
+      const res = await this.r.runAndReadAll(
+        `SELECT source, data FROM ${d.alias}.raw_chunk WHERE chunk_id = $id`,
+        { id: chunkId },
+      );
+      const row = res.getRowsJS()[0];
+      if (!row) continue;
+      const chunk = decodeChunk(row[1] as Uint8Array);
+      for (const [ref, index] of want) {
+        const line = chunk.lines[index];
+        if (line !== undefined) out.set(ref, { line, received: chunk.received[index]!, source: String(row[0]) });
+      }
+    }
+    return out;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const days: StoreStats['days'] = [];
+    let totalBytes = 0;
+    for (const day of await this.days()) {
+      const bytes = statSync(this.dayPath(day)).size;
+      totalBytes += bytes;
+      const d = await this.attach(day, false);
+      const rows: Partial<Record<Kind, number>> = {};
+      if (d) {
+        for (const kind of Object.keys(TABLES_KINDS) as Kind[]) {
+          const res = await this.r.runAndReadAll(`SELECT count(*) FROM ${d.alias}.${kind}`);
+          const n = Number(res.getRowsJS()[0]![0]);
+          if (n) rows[kind] = n;
+        }
+      }
+      days.push({ day, bytes, rows });
+    }
+    return { days, totalBytes };
+  }
+
+  /** Flushes every attached day to its file (DuckDB otherwise keeps recent writes in the WAL). */
+  async checkpoint(): Promise<void> {
+    await this.serialWrite(async () => {
+      for (const d of this.attached.values()) await this.w.run(`CHECKPOINT ${d.alias}`);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.writeChain;
+    for (const d of this.attached.values()) await this.w.run(`CHECKPOINT ${d.alias}`).catch(() => undefined);
+    this.w.closeSync();
+    this.r.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+const TABLES_KINDS: Record<Kind, true> = {
+  lease: true,
+  sighting: true,
+  place: true,
+  session: true,
+  nat: true,
+  portblock: true,
+  dnsquery: true,
+  unparsed: true,
+};
+
+function checkIp(ip: string): string {
+  const n = normIp(ip);
+  if (!n) throw new Error(`'${ip}' is not an IP address: type e.g. 203.0.113.5 or 2001:db8::5`);
+  return n;
+}
+
+function checkMac(mac: string): string {
+  const n = normMac(mac);
+  if (!n) throw new Error(`'${mac}' is not a MAC address: type e.g. 02:77:00:00:00:01`);
+  return n;
+}
+
+function encodeFlags(f: TimeFlags | undefined): number {
+  if (!f) return 0;
+  let b = 0;
+  for (const [k, bit] of Object.entries(FLAG_BITS)) if (f[k as keyof TimeFlags]) b |= bit;
+  return b;
+}
+
+function decodeFlags(b: number): TimeFlags | undefined {
+  if (!b) return undefined;
+  const f: TimeFlags = {};
+  for (const [k, bit] of Object.entries(FLAG_BITS)) if (b & bit) f[k as keyof TimeFlags] = true;
+  return f;
+}
+
+function decodeRow<K extends Kind>(
+  kind: K,
+  cols: Column[],
+  row: unknown[],
+  day: string,
+  dstIps?: Map<number, string>,
+): Stored<K> {
+  const o: Record<string, unknown> = { kind };
+  for (let i = 0; i < cols.length; i++) {
+    const c = cols[i]!;
+    const v = row[i];
+    const field = c.field ?? c.name;
+    if (v === null || v === undefined) continue;
+    switch (field) {
+      case '$ref':
+        o.ref = `${day}#${Number(v)}`;
+        continue;
+      case 'flags': {
+        const f = decodeFlags(Number(v));
+        if (f) o.flags = f;
+        continue;
+      }
+      case '$portShift':
+        continue; // resolved below, once pub_port is known
+      case '$dstId':
+        o.dstIp = dstIps?.get(Number(v)) ?? '?';
+        continue;
+    }
+    if (c.codes) o[field] = c.codes[Number(v)];
+    else if (c.type === 'ts') o[field] = Number(v);
+    else if (c.type === 'ip') o[field] = bigIntToIp(v as bigint);
+    else if (c.type === 'mac') o[field] = numberToMac(Number(v));
+    else if (typeof v === 'bigint') o[field] = Number(v);
+    else o[field] = v;
+  }
+  // port_shift precedes pub_port in the column list: recompute now that both are known.
+  if (kind === 'nat') {
+    const shiftIdx = cols.findIndex((c) => c.name === 'port_shift');
+    o.inPort = (o.pubPort as number) + Number(row[shiftIdx]);
+  }
+  return o as Stored<K>;
+}

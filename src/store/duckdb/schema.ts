@@ -1,0 +1,152 @@
+// Table layout of one day file. One declarative column list per record kind drives the DDL, the
+// appender and the row → record mapping, so the eight kinds share one code path.
+//
+// Size matters most for `nat` (millions of rows a day): small integer codes instead of strings, the
+// destination address through a per-day dictionary (`peer`), the inside port as a shift from the public
+// port (masquerade keeps it, so the shift is almost always 0 and run-length encodes to nothing), and no
+// copy of the raw stamp (it is in the raw line).
+import type { Kind } from '../../records/record.ts';
+
+export type ColType =
+  | 'ts' // TIMESTAMP (µs)
+  | 'ip' // UHUGEINT, IPv4 as ::ffff:a.b.c.d
+  | 'mac' // UBIGINT
+  | 'u8'
+  | 'u16'
+  | 'i32'
+  | 'text'
+  | 'bool';
+
+export interface Column {
+  name: string;
+  type: ColType;
+  /** Record field it holds (defaults to name). */
+  field?: string;
+  nullable?: boolean;
+  /** For small enumerations stored as UTINYINT codes. */
+  codes?: readonly string[];
+}
+
+export const SQL_TYPE: Record<ColType, string> = {
+  ts: 'TIMESTAMP',
+  ip: 'UHUGEINT',
+  mac: 'UBIGINT',
+  u8: 'UTINYINT',
+  u16: 'USMALLINT',
+  i32: 'INTEGER',
+  text: 'VARCHAR',
+  bool: 'BOOLEAN',
+};
+
+/** Columns every table has. */
+export const COMMON: Column[] = [
+  { name: 'ts', type: 'ts' },
+  { name: 'ts_alt', type: 'ts', field: 'tsAlt', nullable: true },
+  { name: 'tflags', type: 'u8', field: 'flags' },
+  { name: 'source', type: 'text' },
+  { name: 'raw_ref', type: 'i32', field: '$ref' }, // placeholder type: raw_ref is BIGINT, see ddl()
+];
+
+/** Low-volume kinds also keep the stamp text and the logging host as columns. */
+const STAMP: Column[] = [
+  { name: 'raw_stamp', type: 'text', field: 'rawStamp', nullable: true },
+  { name: 'log_host', type: 'text', field: 'logHost', nullable: true },
+];
+
+export const NAT_EVENTS = ['new', 'update', 'destroy', 'deny'] as const;
+export const PROTOS = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
+export const BLOCK_EVENTS = ['alloc', 'release', 'interim'] as const;
+
+export const TABLES: Record<Kind, Column[]> = {
+  nat: [
+    { name: 'event', type: 'u8', codes: NAT_EVENTS },
+    { name: 'proto', type: 'u8', codes: PROTOS },
+    { name: 'failed', type: 'bool', nullable: true },
+    { name: 'in_ip', type: 'ip', field: 'inIp' },
+    { name: 'port_shift', type: 'i32', field: '$portShift' },
+    { name: 'pub_ip', type: 'ip', field: 'pubIp' },
+    { name: 'pub_port', type: 'u16', field: 'pubPort' },
+    { name: 'dst_id', type: 'i32', field: '$dstId' },
+    { name: 'dst_port', type: 'u16', field: 'dstPort' },
+  ],
+  portblock: [
+    { name: 'event', type: 'u8', codes: BLOCK_EVENTS },
+    { name: 'in_ip', type: 'ip', field: 'inIp' },
+    { name: 'pub_ip', type: 'ip', field: 'pubIp' },
+    { name: 'port_lo', type: 'u16', field: 'portLo' },
+    { name: 'port_hi', type: 'u16', field: 'portHi' },
+    ...STAMP,
+  ],
+  lease: [
+    { name: 'ip', type: 'ip' },
+    { name: 'mac', type: 'mac' },
+    { name: 'how', type: 'text' },
+    { name: 'hostname', type: 'text', nullable: true },
+    { name: 'end_ts', type: 'ts', field: 'end', nullable: true },
+    { name: 'via', type: 'text', nullable: true },
+    ...STAMP,
+  ],
+  sighting: [
+    { name: 'ip', type: 'ip' },
+    { name: 'mac', type: 'mac' },
+    { name: 'how', type: 'text' },
+    { name: 'vlan', type: 'i32', nullable: true },
+    { name: 'iface', type: 'text', nullable: true },
+    ...STAMP,
+  ],
+  place: [
+    { name: 'mac', type: 'mac' },
+    { name: 'how', type: 'text' },
+    { name: 'switch', type: 'text', nullable: true },
+    { name: 'port', type: 'text', nullable: true },
+    { name: 'vlan', type: 'i32', nullable: true },
+    { name: 'ap', type: 'text', nullable: true },
+    { name: 'ssid', type: 'text', nullable: true },
+    ...STAMP,
+  ],
+  session: [
+    { name: 'user', type: 'text' },
+    { name: 'event', type: 'text' },
+    { name: 'how', type: 'text' },
+    { name: 'mac', type: 'mac', nullable: true },
+    { name: 'ip', type: 'ip', nullable: true },
+    { name: 'host', type: 'text', nullable: true },
+    { name: 'session_id', type: 'text', field: 'sessionId', nullable: true },
+    { name: 'nas', type: 'text', nullable: true },
+    { name: 'duration_s', type: 'i32', field: 'durationS', nullable: true },
+    ...STAMP,
+  ],
+  dnsquery: [
+    { name: 'client', type: 'ip' },
+    { name: 'client_port', type: 'u16', field: 'clientPort', nullable: true },
+    { name: 'qname', type: 'text' },
+    { name: 'qtype', type: 'text' },
+    { name: 'resolver', type: 'text', nullable: true },
+    ...STAMP,
+  ],
+  unparsed: [
+    { name: 'format', type: 'text' },
+    { name: 'reason', type: 'text' },
+    ...STAMP,
+  ],
+};
+
+export function columnsOf(kind: Kind): Column[] {
+  return [...COMMON, ...TABLES[kind]];
+}
+
+export function ddl(kind: Kind, catalog: string): string {
+  const cols = columnsOf(kind).map((c) => {
+    const t = c.name === 'raw_ref' ? 'BIGINT' : SQL_TYPE[c.type];
+    return `"${c.name}" ${t}${c.nullable ? '' : ' NOT NULL'}`;
+  });
+  return `CREATE TABLE IF NOT EXISTS ${catalog}.${kind} (${cols.join(', ')})`;
+}
+
+export const AUX_DDL = (catalog: string) => [
+  // Destination dictionary for nat.dst_id.
+  `CREATE TABLE IF NOT EXISTS ${catalog}.peer (id INTEGER NOT NULL, ip UHUGEINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${catalog}.raw_chunk (chunk_id INTEGER NOT NULL, source VARCHAR NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL)`,
+];
+
+export const FLAG_BITS = { zoneAssumed: 1, ambiguous: 2, nonexistent: 4, yearInferred: 8 } as const;

@@ -1,0 +1,111 @@
+// The storage contract. DuckDB (embedded, default) implements it today; a ClickHouse store will implement
+// the same interface and pass the same contract suite (store.contract.test.ts). Nothing engine-specific
+// crosses this line: callers see records, UTC µs and canonical address text.
+import type { Kind, Micros, Proto, RecordOf, WhowasRecord } from '../records/record.ts';
+
+/** A stored record: the normalised fields plus a reference to its original line in the raw archive. */
+export type Stored<K extends Kind = Kind> = Omit<RecordOf<K>, 'raw' | 'received'> & {
+  /** Opaque, store-wide unique reference of the original line (day + chunk + index). */
+  ref: string;
+  raw?: string;
+  received?: Micros;
+};
+
+/** The lines of one batch, day-partitioned by the ingest pipeline; records point into `lines` by index. */
+export interface DayBatch {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  source: string;
+  /** Original lines (or blocks) kept as evidence. */
+  lines: string[];
+  /** Receive time of each line, UTC µs. */
+  received: Micros[];
+  /** Records with the index of the line they came from. */
+  records: { rec: WhowasRecord; line: number }[];
+}
+
+export interface TimeRange {
+  from: Micros;
+  to: Micros;
+}
+
+export interface NatQuery extends TimeRange {
+  pubIp?: string;
+  pubPort?: number;
+  inIp?: string;
+  inPort?: number;
+  proto?: Proto;
+  dstIp?: string;
+  dstPort?: number;
+  limit?: number;
+}
+
+export interface PortBlockQuery extends TimeRange {
+  pubIp?: string;
+  port?: number;
+  inIp?: string;
+}
+
+export interface BindingQuery extends TimeRange {
+  ip?: string;
+  mac?: string;
+  limit?: number;
+}
+
+export interface SessionQuery extends TimeRange {
+  ip?: string;
+  mac?: string;
+  user?: string;
+  host?: string;
+  limit?: number;
+}
+
+export interface DnsQuery extends TimeRange {
+  client?: string;
+  /** Exact name, or "*.suffix". */
+  qname?: string;
+  limit?: number;
+}
+
+export interface StoreStats {
+  days: { day: string; bytes: number; rows: Partial<Record<Kind, number>> }[];
+  totalBytes: number;
+}
+
+export interface Store {
+  readonly engine: string;
+  /** Writes one day's batch atomically: all of its records and lines, or nothing. */
+  writeDay(batch: DayBatch): Promise<void>;
+
+  nat(q: NatQuery): Promise<Stored<'nat'>[]>;
+  portblocks(q: PortBlockQuery): Promise<Stored<'portblock'>[]>;
+  leases(q: BindingQuery): Promise<Stored<'lease'>[]>;
+  sightings(q: BindingQuery): Promise<Stored<'sighting'>[]>;
+  places(q: BindingQuery): Promise<Stored<'place'>[]>;
+  sessions(q: SessionQuery): Promise<Stored<'session'>[]>;
+  dnsqueries(q: DnsQuery): Promise<Stored<'dnsquery'>[]>;
+  unparsed(q: TimeRange & { source?: string; limit?: number }): Promise<Stored<'unparsed'>[]>;
+  /** Whether any NAT or port-block record names this address as its public side within the range. */
+  isNatPublic(ip: string, range: TimeRange): Promise<boolean>;
+
+  /** Original lines and receive times for references returned by the queries above. */
+  evidence(refs: string[]): Promise<Map<string, { line: string; received: Micros; source: string }>>;
+
+  /** Days that hold data, oldest first (YYYY-MM-DD). */
+  days(): Promise<string[]>;
+  /** Drops a whole day and gives its disk space back. */
+  dropDay(day: string): Promise<void>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
+
+export function dayOf(ts: Micros): string {
+  return new Date(Math.floor(ts / 1000)).toISOString().slice(0, 10);
+}
+
+export function daysBetween(from: Micros, to: Micros): string[] {
+  const out: string[] = [];
+  const DAY = 86_400_000_000;
+  for (let t = Math.floor(from / DAY) * DAY; t <= to; t += DAY) out.push(dayOf(t));
+  return out;
+}
