@@ -418,17 +418,15 @@ wait_for 10 "$N_CONN peers in responder.log (incl. closed port: $((N_CONN - 1)))
 
 log "stopping daemons"
 T_END=$(date +%s.%N)
-for name in tcpdump; do
-  p=$(<"$RUN/$name.pid")
-  kill -INT "$p" 2>/dev/null || true
-  wait_pid_gone "$p" 30 || kill -KILL "$p" 2>/dev/null || true
-done
-for name in conntrack dnsmasq freeradius responder dhclient-c2 dhclient-c3; do
+p=$(<"$RUN/tcpdump.pid")
+kill -INT "$p" 2>/dev/null || true # SIGINT: tcpdump flushes and prints its counters
+wait_pid_gone "$p" 30 || kill -KILL "$p" 2>/dev/null || true
+STOP=(conntrack dnsmasq freeradius responder dhclient-c2 dhclient-c3)
+for name in "${STOP[@]}"; do kill_pidfile "$RUN/$name.pid" TERM; done
+for name in "${STOP[@]}"; do
   [[ -s $RUN/$name.pid ]] || continue
   p=$(<"$RUN/$name.pid")
-  kill -TERM "$p" 2>/dev/null || true
-  wait_pid_gone "$p" 30 || { log "$name ignored SIGTERM; killing it"; kill -KILL "$p" 2>/dev/null || true; }
-  log "stopped $name"
+  wait_pid_gone "$p" 50 || { log "$name ignored SIGTERM; killing it"; kill -KILL "$p" 2>/dev/null || true; }
 done
 
 DETAIL_FILES=$(cd "$OUT" && find radacct -type f -name 'detail-*' | sort | tr '\n' ' ')

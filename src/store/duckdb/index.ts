@@ -51,6 +51,11 @@ const DUCK_TYPE: Record<ColType, DuckDBType> = {
 };
 
 const CHUNK_ROWS = 2048;
+/**
+ * Lines per raw chunk: evidence for one record inflates one chunk, so this bounds that cost (~1 ms for
+ * 1024 conntrack lines) while keeping deflate's ratio high (similar neighbouring lines).
+ */
+export const RAW_CHUNK_LINES = 1024;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** State of one attached day file. */
@@ -60,6 +65,8 @@ interface Day {
   /** Destination address → dictionary id, loaded lazily for writing. */
   peers?: Map<string, number>;
   nextPeer: number;
+  /** Public (NAT) addresses seen this day, loaded lazily for writing. */
+  publics?: Set<string>;
 }
 
 export interface DuckDbOptions {
@@ -152,6 +159,13 @@ export class DuckDbStore implements Store {
     return m;
   }
 
+  private async loadPublics(d: Day): Promise<Set<string>> {
+    if (d.publics) return d.publics;
+    const res = await this.w.runAndReadAll(`SELECT ip FROM ${d.alias}.pubaddr`);
+    d.publics = new Set(res.getRowsJS().map((r) => bigIntToIp(r[0] as bigint)));
+    return d.publics;
+  }
+
   async days(): Promise<string[]> {
     if (!existsSync(this.daysDir)) return [];
     return readdirSync(this.daysDir)
@@ -193,8 +207,15 @@ export class DuckDbStore implements Store {
 
   async writeDay(batch: DayBatch): Promise<void> {
     if (batch.lines.length === 0) return;
-    // Compress while the previous batch is still being written.
-    const blob = await encodeChunk({ lines: batch.lines, received: batch.received });
+    // Compress (zlib's thread pool) while the previous batch is still being written.
+    const blobs = await Promise.all(
+      Array.from({ length: Math.ceil(batch.lines.length / RAW_CHUNK_LINES) }, (_, i) =>
+        encodeChunk({
+          lines: batch.lines.slice(i * RAW_CHUNK_LINES, (i + 1) * RAW_CHUNK_LINES),
+          received: batch.received.slice(i * RAW_CHUNK_LINES, (i + 1) * RAW_CHUNK_LINES),
+        }),
+      ),
+    );
     await this.serialWrite(async () => {
       const d = (await this.attach(batch.day, true))!;
       const byKind = new Map<Kind, { rec: WhowasRecord; line: number }[]>();
@@ -206,6 +227,13 @@ export class DuckDbStore implements Store {
       const chunkId = d.nextChunk;
       const peers = byKind.has('nat') ? await this.loadPeers(d) : undefined;
       const newPeers: [string, number][] = [];
+      const publics = byKind.has('nat') || byKind.has('portblock') ? await this.loadPublics(d) : undefined;
+      const newPublics: string[] = [];
+      for (const k of ['nat', 'portblock'] as const)
+        for (const { rec } of byKind.get(k) ?? []) {
+          const ip = (rec as { pubIp: string }).pubIp;
+          if (!publics!.has(ip)) (publics!.add(ip), newPublics.push(ip));
+        }
       await this.w.run('BEGIN TRANSACTION');
       try {
         for (const [kind, items] of byKind) {
@@ -220,16 +248,22 @@ export class DuckDbStore implements Store {
           });
         }
         if (newPeers.length) await this.appendPeers(d, newPeers);
-        await this.w.run(
-          `INSERT INTO ${d.alias}.raw_chunk VALUES ($1, $2, $3, $4)`,
-          [chunkId, batch.source, batch.lines.length, blobValue(blob)],
-        );
+        for (const ip of newPublics)
+          await this.w.run(`INSERT INTO ${d.alias}.pubaddr VALUES ($1)`, [this.ipNum(ip)] as never);
+        for (let i = 0; i < blobs.length; i++)
+          await this.w.run(`INSERT INTO ${d.alias}.raw_chunk VALUES ($1, $2, $3, $4)`, [
+            chunkId + i,
+            batch.source,
+            Math.min(RAW_CHUNK_LINES, batch.lines.length - i * RAW_CHUNK_LINES),
+            blobValue(blobs[i]!),
+          ]);
         await this.w.run('COMMIT');
-        d.nextChunk = chunkId + 1;
+        d.nextChunk = chunkId + blobs.length;
       } catch (e) {
         await this.w.run('ROLLBACK').catch(() => undefined);
         for (const [ip] of newPeers) peers!.delete(ip);
         d.nextPeer -= newPeers.length;
+        for (const ip of newPublics) publics!.delete(ip);
         throw e;
       }
     });
@@ -291,7 +325,7 @@ export class DuckDbStore implements Store {
     const field = c.field ?? c.name;
     switch (field) {
       case '$ref':
-        return (it) => BigInt(makeRawRef(chunkId, it.line));
+        return (it) => BigInt(makeRawRef(chunkId + Math.floor(it.line / RAW_CHUNK_LINES), it.line % RAW_CHUNK_LINES));
       case '$portShift':
         return (it) => {
           const r = it.rec as { inPort: number; pubPort: number };
@@ -350,7 +384,7 @@ export class DuckDbStore implements Store {
       const d = await this.attach(day, false);
       if (!d) continue;
       const sql =
-        `SELECT ${selectList} FROM ${d.alias}.${kind} WHERE ts BETWEEN make_timestamp($from) AND make_timestamp($to)` +
+        `SELECT ${selectList} FROM ${d.alias}.${kind} WHERE ts BETWEEN make_timestamp($from::BIGINT) AND make_timestamp($to::BIGINT)` +
         (where.length ? ` AND ${where.join(' AND ')}` : '') +
         ` ORDER BY ts LIMIT ${limit}`;
       const res = await this.r.runAndReadAll(sql, {
@@ -477,10 +511,10 @@ export class DuckDbStore implements Store {
     for (const day of daysBetween(range.from, range.to)) {
       const d = await this.attach(day, false);
       if (!d) continue;
-      const res = await this.r.runAndReadAll(
-        `SELECT (EXISTS (SELECT 1 FROM ${d.alias}.nat WHERE pub_ip = $ip) OR EXISTS (SELECT 1 FROM ${d.alias}.portblock WHERE pub_ip = $ip)) AS yes`,
-        { ip: v } as Record<string, DuckDBValue>,
-      );
+      // pubaddr lists each day's NAT public addresses, so this never scans the nat table.
+      const res = await this.r.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM ${d.alias}.pubaddr WHERE ip = $ip) AS yes`, {
+        ip: v,
+      } as Record<string, DuckDBValue>);
       if (res.getRowsJS()[0]![0]) return true;
     }
     return false;

@@ -146,6 +146,8 @@ export function ddl(kind: Kind, catalog: string): string {
 export const AUX_DDL = (catalog: string) => [
   // Destination dictionary for nat.dst_id.
   `CREATE TABLE IF NOT EXISTS ${catalog}.peer (id INTEGER NOT NULL, ip UHUGEINT NOT NULL)`,
+  // Distinct NAT public addresses of the day: answers "is this a NAT address?" without a scan.
+  `CREATE TABLE IF NOT EXISTS ${catalog}.pubaddr (ip UHUGEINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS ${catalog}.raw_chunk (chunk_id INTEGER NOT NULL, source VARCHAR NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL)`,
 ];
 
