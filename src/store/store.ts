@@ -68,7 +68,7 @@ export interface DnsQuery extends TimeRange {
 }
 
 export interface StoreStats {
-  days: { day: string; bytes: number; rows: Partial<Record<Kind, number>> }[];
+  days: { day: string; bytes: number; rawBytes: number; rows: Partial<Record<Kind, number>> }[];
   totalBytes: number;
 }
 

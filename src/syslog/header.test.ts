@@ -63,6 +63,18 @@ test('RFC 5424 without MSG, without stamp, and with SD only', () => {
   assert.equal(m.body, '');
 });
 
+test('RFC 5424 malformed structured data stays in the body', () => {
+  const open = parseSyslog('<13>1 - h a - - [x@1 a="b] c" msg', london);
+  assert.equal(open.header!.structuredData, undefined);
+  assert.equal(open.body, '[x@1 a="b] c" msg');
+  const tight = parseSyslog('<13>1 - h a - - [x@1]msg', london);
+  assert.equal(tight.header!.structuredData, '[x@1]');
+  assert.equal(tight.body, 'msg');
+  const none = parseSyslog('<13>1 - h a - - msg without sd', london);
+  assert.equal(none.header!.structuredData, undefined);
+  assert.equal(none.body, 'msg without sd');
+});
+
 test('RFC 3164 with PRI and hostname', () => {
   const line = '<34>Oct 11 22:14:15 mymachine su: \'su root\' failed for lonvick on /dev/pts/8';
   assert.deepEqual(parseSyslog(line, london), {

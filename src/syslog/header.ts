@@ -180,7 +180,7 @@ function rfc5424(line: string, p: number, facility: number, severity: number, cl
     const e = scanStructuredData(line, p);
     if (e >= 0) {
       h.structuredData = line.slice(p, e);
-      p = e + 1; // the SP before MSG (RFC 5424 §6)
+      p = line.charCodeAt(e) === SP ? e + 1 : e; // the SP before MSG (RFC 5424 §6)
     }
     // Unterminated SD: leave it in the body rather than drop it.
   }

@@ -557,14 +557,17 @@ export class DuckDbStore implements Store {
       totalBytes += bytes;
       const d = await this.attach(day, false);
       const rows: Partial<Record<Kind, number>> = {};
+      let rawBytes = 0;
       if (d) {
+        const rb = await this.r.runAndReadAll(`SELECT coalesce(sum(octet_length(data)), 0) FROM ${d.alias}.raw_chunk`);
+        rawBytes = Number(rb.getRowsJS()[0]![0]);
         for (const kind of Object.keys(TABLES_KINDS) as Kind[]) {
           const res = await this.r.runAndReadAll(`SELECT count(*) FROM ${d.alias}.${kind}`);
           const n = Number(res.getRowsJS()[0]![0]);
           if (n) rows[kind] = n;
         }
       }
-      days.push({ day, bytes, rows });
+      days.push({ day, bytes, rawBytes, rows });
     }
     return { days, totalBytes };
   }
