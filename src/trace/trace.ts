@@ -61,6 +61,7 @@ const LEASE_LOOKBACK = 8 * 86_400 * S;
 const SESSION_LOOKBACK = 7 * 86_400 * S;
 const PLACE_LOOKBACK = 86_400 * S;
 const LONG_FLOW_LOOKBACK = 86_400 * S;
+const OUTCOME_WINDOW = 600 * S;
 
 /** One connection through the NAT, rebuilt from its events (new → update* → destroy). */
 interface Flow {
@@ -97,13 +98,14 @@ export async function trace(store: Store, q: TraceQuery): Promise<TraceAnswer> {
     if (q.port === undefined) {
       warnings.push(`${q.ip} is a NAT public address: without a port every inside host behind it fits; give <ip>:<port>`);
     }
-    const flows = await natFlows(store, q, q.at - tol, q.at + tol);
+    // Look a little past T too, to learn each flow's outcome (DESTROY, never answered).
+    const flows = await natFlows(store, q, q.at - tol, q.at + tol + OUTCOME_WINDOW);
     let fits: { f: Flow; off: number; open?: boolean }[] = flows
       .map((f) => ({ f, off: flowOffset(f, q.at) }))
       .filter((x) => x.off <= tol);
     if (!fits.length && q.port !== undefined) {
       // Long-lived connection: started up to a day before T and still open at T.
-      const long = await natFlows(store, q, q.at - LONG_FLOW_LOOKBACK, q.at + tol);
+      const long = await natFlows(store, q, q.at - LONG_FLOW_LOOKBACK, q.at + tol + OUTCOME_WINDOW);
       fits = long.map((f) => ({ f, off: flowOffset(f, q.at) })).filter((x) => x.off <= tol);
     }
     if (!fits.length && q.port !== undefined) {

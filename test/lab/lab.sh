@@ -92,6 +92,7 @@ cleanup() {
     fi
     rm -rf "/etc/netns/$ns"
   done
+  rmdir /etc/netns 2>/dev/null || true
 }
 
 on_exit() {

@@ -1,0 +1,226 @@
+// conntrack: NAT translations from `conntrack -E` event lines (Linux netfilter connection tracking).
+// The hot path of a busy gateway, so this is a hand-written forward scanner: charCode tests and indexOf,
+// one slice per value kept, no regex, no split. See README.md for the mapping and its reasons.
+import { normIp } from '../../records/addr.ts';
+import type { NatEvent, NatRecord, Proto } from '../../records/record.ts';
+import type { Message } from '../../syslog/types.ts';
+import type { ResolvedTime } from '../../time/types.ts';
+import { excerpt } from '../common.ts';
+import type { ParseContext, ParseResult, Parser } from '../parser.ts';
+
+const SP = 32, TAB = 9, LBR = 91, DOT = 46;
+
+export const conntrack: Parser = {
+  name: 'conntrack',
+  description: 'Linux netfilter NAT events from `conntrack -E -o timestamp,extended[,id]`',
+  framing: 'line',
+  syslogHeader: 'optional',
+  parse,
+};
+export default conntrack;
+
+/** One direction of a connection, as the scanner fills it. */
+class Tuple {
+  src = '';
+  dst = '';
+  sport = -1;
+  dport = -1;
+  icmpId = -1;
+  hasType = false;
+  reset(): void {
+    this.src = this.dst = '';
+    this.sport = this.dport = this.icmpId = -1;
+    this.hasType = false;
+  }
+}
+// Reused across calls: parse() is synchronous and never re-entered.
+const orig = new Tuple();
+const reply = new Tuple();
+
+function parse(msg: Message, ctx: ParseContext): ParseResult {
+  const s = msg.body;
+  const n = s.length;
+  let p = skipBlank(s, 0);
+
+  // "[1764425581.123456]\t" from -o timestamp: exact epoch, µs.
+  let epochText: string | undefined;
+  if (s.charCodeAt(p) === LBR && isDigit(s.charCodeAt(p + 1))) {
+    const close = s.indexOf(']', p);
+    if (close < 0 || close - p > 32) return { unparsed: 'unterminated time stamp' };
+    epochText = s.slice(p + 1, close);
+    p = skipBlank(s, close + 1);
+  }
+
+  // "[NEW]" / "[UPDATE]" / "[DESTROY]"
+  if (s.charCodeAt(p) !== LBR) return notAnEvent(s, p);
+  let event: NatEvent;
+  if (s.startsWith('[NEW]', p)) { event = 'new'; p += 5; }
+  else if (s.startsWith('[UPDATE]', p)) { event = 'update'; p += 8; }
+  else if (s.startsWith('[DESTROY]', p)) { event = 'destroy'; p += 9; }
+  else return { unparsed: `unknown conntrack event ${excerpt(s.slice(p, s.indexOf(']', p) + 1 || p + 20), 20)}` };
+
+  // "[ipv4 2 ]tcp 6 [timeout] [STATE] ": the layer-4 name is the first token unless -o extended put the
+  // layer-3 name and number first. Everything up to the first "src=" is this header.
+  const first = s.indexOf('src=', p);
+  if (first < 0) return { unparsed: 'truncated conntrack event: no tuple' };
+  p = skipBlank(s, p);
+  let protoStart = p;
+  if (s.startsWith('ipv4 ', p) || s.startsWith('ipv6 ', p)) {
+    protoStart = skipBlank(s, tokenEnd(s, skipBlank(s, tokenEnd(s, p))));
+  }
+  const proto = protoOf(s, protoStart, tokenEnd(s, protoStart));
+
+  // key=value tokens and [FLAG]s. The first src= opens the original tuple, the second the reply tuple;
+  // an id= inside an ICMP tuple is the echo id, any other id= is the conntrack id.
+  orig.reset();
+  reply.reset();
+  let t: Tuple | null = null;
+  let unreplied = false;
+  let flowId = -1;
+  p = first;
+  while (p < n) {
+    const c = s.charCodeAt(p);
+    if (c === SP || c === TAB) { p++; continue; }
+    const e = tokenEnd(s, p);
+    if (c === LBR) {
+      if (s.startsWith('[UNREPLIED]', p)) unreplied = true;
+      p = e;
+      continue;
+    }
+    const eq = s.indexOf('=', p);
+    if (eq < 0 || eq > e) { p = e; continue; } // a bare word: not ours to judge
+    const k0 = s.charCodeAt(p), klen = eq - p;
+    if (klen === 3 && k0 === 115 && s.startsWith('src', p)) {
+      if (t === null) t = orig;
+      else if (t === orig) t = reply;
+      else break; // a third tuple (e.g. an expectation's master): stop here
+      t.src = s.slice(eq + 1, e);
+    } else if (t !== null) {
+      if (klen === 3 && k0 === 100 && s.startsWith('dst', p)) t.dst = s.slice(eq + 1, e);
+      else if (klen === 5 && s.startsWith('sport', p)) t.sport = port(s, eq + 1, e);
+      else if (klen === 5 && s.startsWith('dport', p)) t.dport = port(s, eq + 1, e);
+      else if (klen === 4 && s.startsWith('type', p)) t.hasType = true;
+      else if (klen === 2 && k0 === 105 && s.charCodeAt(p + 1) === 100) {
+        const v = num(s, eq + 1, e);
+        if (t.hasType && t.icmpId < 0) t.icmpId = v;
+        else flowId = v;
+      }
+    }
+    p = e;
+  }
+  if (t !== reply) return { unparsed: t === null ? 'truncated conntrack event: no tuple' : 'truncated conntrack event: no reply tuple' };
+
+  const oSrc = ip(orig.src), oDst = ip(orig.dst), rSrc = ip(reply.src), rDst = ip(reply.dst);
+  if (!oSrc || !oDst || !rSrc || !rDst) return { unparsed: 'conntrack tuple address missing or invalid' };
+  const icmp = proto === 'icmp' || proto === 'icmpv6';
+  // ICMP has no ports; its echo id is rewritten by NAT like a port, so it stands in for the ports (README).
+  const oSport = icmp ? orig.icmpId : orig.sport, oDport = icmp ? 0 : orig.dport;
+  const rSport = icmp ? 0 : reply.sport, rDport = icmp ? reply.icmpId : reply.dport;
+  if (oSport < 0 || rDport < 0 || oDport < 0 || rSport < 0) {
+    if (proto === 'tcp' || proto === 'udp' || icmp) return { unparsed: `conntrack ${proto} tuple without ports` };
+  }
+  const op = oSport < 0 ? 0 : oSport, od = oDport < 0 ? 0 : oDport, rs = rSport < 0 ? 0 : rSport, rd = rDport < 0 ? 0 : rDport;
+
+  // Which side was translated? Source NAT (masquerade): the reply goes back to the public address.
+  // Destination NAT (port forward): the reply comes from the inside host. Neither: no translation.
+  let inIp: string, inPort: number, pubIp: string, pubPort: number, dstIp: string, dstPort: number;
+  if (rDst !== oSrc || rd !== op) {
+    inIp = oSrc; inPort = op; pubIp = rDst; pubPort = rd; dstIp = oDst; dstPort = od;
+  } else if (rSrc !== oDst || rs !== od) {
+    inIp = rSrc; inPort = rs; pubIp = oDst; pubPort = od; dstIp = oSrc; dstPort = op;
+  } else return { skip: 'no translation (reply tuple mirrors the original)' };
+
+  let time: ResolvedTime;
+  if (epochText !== undefined) {
+    try {
+      time = ctx.clock.epoch(epochText);
+    } catch {
+      return { unparsed: `bad time stamp [${excerpt(epochText, 32)}]` };
+    }
+  } else if (msg.header?.stamp) time = msg.header.stamp;
+  else return { unparsed: 'no time stamp (run conntrack with -o timestamp)' };
+
+  const r: NatRecord = {
+    kind: 'nat', ts: time.ts, received: ctx.received, source: ctx.source, raw: msg.raw, rawStamp: time.rawStamp,
+    event, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort,
+  };
+  if (time.flags) r.flags = { ...time.flags };
+  if (time.tsAlt !== undefined) r.tsAlt = time.tsAlt;
+  // A DESTROY still [UNREPLIED] was never answered. A NEW is always unreplied, so it says nothing yet.
+  if (event === 'destroy' && unreplied) r.failed = true;
+  if (flowId >= 0) r.flowId = flowId;
+  return { records: [r] };
+}
+
+function notAnEvent(s: string, p: number): ParseResult {
+  if (s.startsWith('conntrack v', p)) return { skip: 'conntrack tool message (summary or error)' };
+  if (p >= s.length) return { unparsed: 'empty message' };
+  return { unparsed: `not a conntrack event: ${excerpt(s.slice(p))}` };
+}
+
+function protoOf(s: string, a: number, b: number): Proto {
+  const len = b - a;
+  if (len === 3) {
+    if (s.startsWith('tcp', a)) return 'tcp';
+    if (s.startsWith('udp', a)) return 'udp';
+  } else if (len === 4 && s.startsWith('icmp', a)) return 'icmp';
+  else if (len === 6 && s.startsWith('icmpv6', a)) return 'icmpv6';
+  return 'other'; // udplite, sctp, dccp, gre, unknown
+}
+
+/** Canonical address or null. IPv4 is checked by hand (the common case); IPv6 goes through normIp. */
+function ip(v: string): string | null {
+  const n = v.length;
+  if (n === 0) return null;
+  if (v.indexOf(':') >= 0) return normIp(v);
+  if (n < 7 || n > 15) return null;
+  let octets = 0, val = 0, digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0) return null;
+      octets++;
+      val = digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && val === 0) return null; // leading zero: not canonical
+      val = val * 10 + (c - 48);
+      if (val > 255) return null;
+      digits++;
+    } else return null;
+  }
+  return octets === 3 && digits > 0 ? v : null;
+}
+
+function port(s: string, a: number, b: number): number {
+  const v = num(s, a, b);
+  return v > 65535 ? -1 : v;
+}
+
+/** Decimal digits in s[a, b) → number, or -1. */
+function num(s: string, a: number, b: number): number {
+  if (b <= a || b - a > 15) return -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function skipBlank(s: string, p: number): number {
+  let c;
+  while ((c = s.charCodeAt(p)) === SP || c === TAB) p++;
+  return p;
+}
+
+function tokenEnd(s: string, p: number): number {
+  let c;
+  const n = s.length;
+  while (p < n && (c = s.charCodeAt(p)) !== SP && c !== TAB) p++;
+  return p;
+}

@@ -1,0 +1,133 @@
+// The trace engine on hand-made records: each case is one of the hard situations a CERT request meets.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { WhowasRecord } from '../records/record.ts';
+import { DuckDbStore } from '../store/duckdb/index.ts';
+import type { DayBatch } from '../store/store.ts';
+import { dayOf } from '../store/store.ts';
+import { renderTrace } from './render.ts';
+import { trace } from './trace.ts';
+
+const S = 1_000_000;
+const T = Date.parse('2026-11-29T22:13:05Z') * 1000;
+let n = 0;
+const b = (ts: number) => ({ ts, received: ts, source: 'lab', raw: `line ${++n} at ${ts}` });
+const nat = (ts: number, event: 'new' | 'destroy', inIp: string, inPort: number, pubPort: number, dstIp: string, dstPort: number, failed?: boolean): WhowasRecord => ({
+  kind: 'nat', ...b(ts), event, proto: 'tcp', inIp, inPort, pubIp: '203.0.113.5', pubPort, dstIp, dstPort, ...(failed ? { failed } : {}),
+});
+const lease = (ts: number, ip: string, mac: string, how: 'ack' | 'release', hostname?: string): WhowasRecord => ({ kind: 'lease', ...b(ts), ip, mac, how, ...(hostname ? { hostname } : {}) });
+const sess = (ts: number, user: string, mac: string, event: 'start' | 'stop', durationS?: number): WhowasRecord => ({
+  kind: 'session', ...b(ts), user, mac, event, how: 'radius', sessionId: `${user}-1`, ...(durationS !== undefined ? { durationS } : {}),
+});
+
+const RECORDS: WhowasRecord[] = [
+  lease(T - 3600 * S, '10.77.0.101', '02:77:00:00:00:01', 'ack', 'pc-1'),
+  sess(T - 3500 * S, 'alice', '02:77:00:00:00:01', 'start'),
+  lease(T - 3600 * S, '10.77.0.102', '02:77:00:00:00:02', 'ack', 'pc-2'),
+  sess(T + 3500 * S, 'bob', '02:77:00:00:00:02', 'stop', 7200), // only a stop, whose duration reaches back over T
+  // Case 1: two hosts share public port 40000 within one second, towards different destinations.
+  nat(T, 'new', '10.77.0.101', 40000, 40000, '198.51.100.7', 443),
+  nat(T + 300_000, 'new', '10.77.0.102', 40000, 40000, '198.51.100.7', 80),
+  nat(T + 20 * S, 'destroy', '10.77.0.101', 40000, 40000, '198.51.100.7', 443),
+  // Case 2: an address released by pc-1 and handed to pc-3.
+  lease(T + 100 * S, '10.77.0.103', '02:77:00:00:00:01', 'ack', 'pc-1'),
+  lease(T + 200 * S, '10.77.0.103', '02:77:00:00:00:01', 'release'),
+  lease(T + 210 * S, '10.77.0.103', '02:77:00:00:00:03', 'ack', 'pc-3'),
+  sess(T + 205 * S, 'carol', '02:77:00:00:00:03', 'start'),
+  nat(T + 150 * S, 'new', '10.77.0.103', 41000, 41000, '198.51.100.7', 443),
+  nat(T + 250 * S, 'new', '10.77.0.103', 41001, 41001, '198.51.100.7', 443),
+  // Case 3: a static host, no lease; a failed attempt to a closed port.
+  nat(T + 300 * S, 'new', '10.77.0.50', 42000, 42000, '198.51.100.7', 8081),
+  nat(T + 330 * S, 'destroy', '10.77.0.50', 42000, 42000, '198.51.100.7', 8081, true),
+  // Case 4: a long-lived connection, reported an hour after it started.
+  nat(T - 2 * 3600 * S, 'new', '10.77.0.101', 43000, 43000, '198.51.100.9', 22),
+  nat(T + 3600 * S, 'destroy', '10.77.0.101', 43000, 43000, '198.51.100.9', 22),
+];
+
+describe('trace', () => {
+  let dir: string;
+  let store: DuckDbStore;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'whowas-trace-'));
+    store = await DuckDbStore.open(dir);
+    const byDay = new Map<string, DayBatch>();
+    for (const r of RECORDS) {
+      const day = dayOf(r.ts);
+      let d = byDay.get(day);
+      if (!d) byDay.set(day, (d = { day, source: 'lab', lines: [], received: [], records: [] }));
+      d.records.push({ rec: r, line: d.lines.length });
+      d.lines.push(r.raw);
+      d.received.push(r.received);
+    }
+    for (const d of byDay.values()) await store.writeDay(d);
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shared public port without destination: ambiguous, both hosts named', async () => {
+    const a = await trace(store, { ip: '203.0.113.5', port: 40000, at: T, proto: 'tcp' });
+    assert.equal(a.ambiguous, true);
+    assert.deepEqual(a.candidates.map((c) => c.inside).sort(), ['10.77.0.101:40000', '10.77.0.102:40000']);
+    assert.ok(a.warnings.some((w) => /--dst/.test(w)));
+    assert.ok(a.candidates.every((c) => c.confidence <= 0.5));
+  });
+
+  it('shared public port with destination: one answer, with MAC, hostname, user and evidence lines', async () => {
+    const a = await trace(store, { ip: '203.0.113.5', port: 40000, at: T + 300_000, proto: 'tcp', dstIp: '198.51.100.7', dstPort: 80 });
+    assert.equal(a.ambiguous, false);
+    assert.equal(a.candidates.length, 1);
+    const c = a.candidates[0]!;
+    assert.equal(c.inside, '10.77.0.102:40000');
+    assert.equal(c.mac, '02:77:00:00:00:02');
+    assert.equal(c.hostname, 'pc-2');
+    assert.equal(c.user, 'bob'); // from a Stop whose Acct-Session-Time covers T
+    assert.ok(c.confidence > 0.8);
+    assert.ok(c.evidence.length >= 3);
+    assert.ok(c.evidence.every((e) => e.line.startsWith('line ')));
+    assert.match(renderTrace(a), /10\.77\.0\.102:40000/);
+  });
+
+  it('released address reassigned: each time names its own holder', async () => {
+    const before = await trace(store, { ip: '203.0.113.5', port: 41000, at: T + 150 * S });
+    assert.equal(before.candidates[0]!.mac, '02:77:00:00:00:01');
+    assert.equal(before.candidates[0]!.hostname, 'pc-1');
+    assert.equal(before.candidates[0]!.user, 'alice');
+    const afterR = await trace(store, { ip: '203.0.113.5', port: 41001, at: T + 250 * S });
+    assert.equal(afterR.candidates[0]!.mac, '02:77:00:00:00:03');
+    assert.equal(afterR.candidates[0]!.hostname, 'pc-3');
+    assert.equal(afterR.candidates[0]!.user, 'carol');
+  });
+
+  it('static host: inside address with a "no lease" warning; failed attempt found', async () => {
+    const a = await trace(store, { ip: '203.0.113.5', port: 42000, at: T + 300.4 * S, dstIp: '198.51.100.7', dstPort: 8081 });
+    const c = a.candidates[0]!;
+    assert.equal(c.inside, '10.77.0.50:42000');
+    assert.equal(c.mac, null);
+    assert.equal(c.nat!.failed, true);
+    assert.ok(a.warnings.some((w) => /no lease/.test(w)));
+  });
+
+  it('long-lived connection reported mid-life is found', async () => {
+    const a = await trace(store, { ip: '203.0.113.5', port: 43000, at: T });
+    assert.equal(a.candidates.length, 1);
+    assert.equal(a.candidates[0]!.inside, '10.77.0.101:43000');
+    assert.equal(a.candidates[0]!.nat!.dst, '198.51.100.9:22');
+  });
+
+  it('nothing at that time: no candidate and a warning that says what to check', async () => {
+    const a = await trace(store, { ip: '203.0.113.5', port: 40000, at: T - 3600 * S });
+    assert.equal(a.candidates.length, 0);
+    assert.match(a.warnings.join('\n'), /no NAT translation .* widen --tolerance/);
+  });
+
+  it('an inside address is traced directly (no NAT step)', async () => {
+    const a = await trace(store, { ip: '10.77.0.101', at: T });
+    assert.equal(a.candidates[0]!.mac, '02:77:00:00:00:01');
+    assert.equal(a.candidates[0]!.user, 'alice');
+  });
+});
