@@ -55,7 +55,7 @@ function syslogStamp(epochS: number): string {
 }
 
 async function write(ws: WriteStream, s: string): Promise<void> {
-  if (!ws.write(s)) await new Promise((r) => ws.once('drain', r));
+  if (!ws.write(s)) await new Promise<void>((r) => ws.once('drain', () => r()));
 }
 
 /**
@@ -79,7 +79,7 @@ export async function generateCampus(
     }
     await write(dns, buf);
   }
-  await new Promise((r) => dns.end(r));
+  await new Promise<void>((r) => dns.end(() => r()));
 
   const dsts = Array.from({ length: o.destinations }, () => {
     const v = (rand() * 0xdfffffff) >>> 0;
@@ -141,6 +141,6 @@ export async function generateCampus(
   }
   flushDestroys(Infinity);
   await write(ct, buf);
-  await new Promise((r) => ct.end(r));
+  await new Promise<void>((r) => ct.end(() => r()));
   return { sample, connections, leaseLines, conntrackLines: lines };
 }

@@ -1,7 +1,7 @@
 // The ingest pipeline shared by file ingest and the live syslog inputs:
 // message → parser → records, batched, partitioned by UTC day, written with their original lines.
 // Nothing is dropped silently: every message ends up as records, a counted skip, or an `unparsed` record.
-import type { Kind, Micros, UnparsedRecord, WhowasRecord } from '../records/record.ts';
+import type { Kind, Micros, WhowasRecord } from '../records/record.ts';
 import type { Parser, ParseContext } from '../parsers/parser.ts';
 import { parseMessage } from '../parsers/run.ts';
 import type { DayBatch, Store } from '../store/store.ts';
@@ -92,26 +92,18 @@ export class Ingestor {
         ctxReceivedSecond = sec;
       } else ctx = { clock: ctx.clock, source: this.opts.source, received: m.received };
       const res = parseMessage(this.parser, m.raw, ctx);
-      let recs: WhowasRecord[];
-      if ('records' in res) recs = res.records;
-      else if ('skip' in res) {
+      if (res.status === 'skip') {
+        const why = res.reason ?? 'no binding';
         s.skipped++;
-        s.skipReasons[res.skip] = (s.skipReasons[res.skip] ?? 0) + 1;
+        s.skipReasons[why] = (s.skipReasons[why] ?? 0) + 1;
         continue;
-      } else {
-        s.unparsed++;
-        s.unparsedReasons[res.unparsed] = (s.unparsedReasons[res.unparsed] ?? 0) + 1;
-        const u: UnparsedRecord = {
-          kind: 'unparsed',
-          ts: m.received,
-          received: m.received,
-          source: this.opts.source,
-          raw: m.raw,
-          reason: res.unparsed,
-          format: this.parser.name,
-        };
-        recs = [u];
       }
+      if (res.status === 'unparsed') {
+        const why = res.reason ?? 'not understood';
+        s.unparsed++;
+        s.unparsedReasons[why] = (s.unparsedReasons[why] ?? 0) + 1;
+      }
+      const recs: WhowasRecord[] = res.records;
       let lastDay: DayBatch | undefined;
       for (const r of recs) {
         if (r.kind !== 'unparsed') {
