@@ -155,6 +155,7 @@ for (const impl of IMPLS) {
       await store.dropDay('2026-11-30');
       assert.deepEqual(await store.days(), ['2026-11-29']);
       assert.equal(existsSync(join(dir, 'days', '2026-11-30.duckdb')), false);
+      assert.equal(existsSync(join(dir, 'days', '2026-11-30.raw')), false);
       assert.equal((await store.leases({ from: nextDay - S, to: nextDay + S, ip: '10.9.9.7' })).length, 0);
     });
 

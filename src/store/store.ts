@@ -99,8 +99,17 @@ export interface Store {
   close(): Promise<void>;
 }
 
+let lastDayIndex = NaN;
+let lastDay = '';
+
+/** UTC day of an instant, YYYY-MM-DD (cached: consecutive records almost always share a day). */
 export function dayOf(ts: Micros): string {
-  return new Date(Math.floor(ts / 1000)).toISOString().slice(0, 10);
+  const i = Math.floor(ts / 86_400_000_000);
+  if (i !== lastDayIndex) {
+    lastDay = new Date(i * 86_400_000).toISOString().slice(0, 10);
+    lastDayIndex = i;
+  }
+  return lastDay;
 }
 
 export function daysBetween(from: Micros, to: Micros): string[] {

@@ -45,7 +45,8 @@ done
 [[ -n $NODE ]] || missing+=(node)
 ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (apt-get install dnsmasq-base conntrack freeradius freeradius-utils nftables isc-dhcp-client tcpdump iproute2 socat)"
 
-# One lab at a time on a machine: the namespace names are fixed.
+# One lab at a time on a machine: the namespace names are fixed. Every long-running child gets `9>&-` so
+# that daemons left behind by a killed run do not keep holding the lock.
 exec 9>/run/ww-lab.lock
 flock -w 180 9 || die "another lab run holds /run/ww-lab.lock"
 
@@ -130,7 +131,7 @@ bgrun() {
   local ns=$1 name=$2 stdout=$3
   shift 3
   ip netns exec "$ns" sh -c 'echo $$ > "$0"; exec "$@"' "$RUN/$name.pid" "$@" \
-    >"$stdout" 2>"$RUN/$name.err" </dev/null &
+    >"$stdout" 2>"$RUN/$name.err" </dev/null 9>&- &
   wait_for 5 "$name to start" test -s "$RUN/$name.pid"
 }
 
@@ -273,7 +274,7 @@ dhcp_up() { # IDX [REQUESTED-IP]
     echo "initial-interval 1;"
   } >"$conf"
   timeout 30 ip netns exec "ww-c$i" dhclient -4 -1 -v -cf "$conf" -pf "$RUN/dhclient-c$i.pid" \
-    -lf "$RUN/dhclient-c$i.leases" eth0 </dev/null >>"$RUN/dhclient-c$i.out" 2>&1 ||
+    -lf "$RUN/dhclient-c$i.leases" eth0 </dev/null >>"$RUN/dhclient-c$i.out" 2>&1 9>&- ||
     die "dhclient in ww-c$i got no lease: $(tail -5 "$RUN/dhclient-c$i.out")"
   wait_for 10 "address on ww-c$i" sh -c "ip -n ww-c$i -4 -o addr show dev eth0 | grep -q inet"
   CIP[$i]=$(ip -n "ww-c$i" -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1 | head -1)

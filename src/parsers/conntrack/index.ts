@@ -5,10 +5,10 @@ import { normIp } from '../../records/addr.ts';
 import type { NatEvent, NatRecord, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { excerpt } from '../common.ts';
+import { excerpt, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
-const SP = 32, TAB = 9, LBR = 91, DOT = 46;
+const SP = 32, TAB = 9, LBR = 91, DOT = 46, EQ = 61;
 
 export const conntrack: Parser = {
   name: 'conntrack',
@@ -78,33 +78,45 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   let unreplied = false;
   let flowId = -1;
   p = first;
-  while (p < n) {
+  scan: while (p < n) {
     const c = s.charCodeAt(p);
     if (c === SP || c === TAB) { p++; continue; }
-    const e = tokenEnd(s, p);
+    // conntrack separates these tokens with single spaces: native indexOf beats a char loop here.
+    let e = s.indexOf(' ', p);
+    if (e < 0) e = n;
     if (c === LBR) {
-      if (s.startsWith('[UNREPLIED]', p)) unreplied = true;
+      if (s.charCodeAt(p + 1) === 85 && s.startsWith('[UNREPLIED]', p)) unreplied = true;
       p = e;
       continue;
     }
-    const eq = s.indexOf('=', p);
-    if (eq < 0 || eq > e) { p = e; continue; } // a bare word: not ours to judge
-    const k0 = s.charCodeAt(p), klen = eq - p;
-    if (klen === 3 && k0 === 115 && s.startsWith('src', p)) {
-      if (t === null) t = orig;
-      else if (t === orig) t = reply;
-      else break; // a third tuple (e.g. an expectation's master): stop here
-      t.src = s.slice(eq + 1, e);
-    } else if (t !== null) {
-      if (klen === 3 && k0 === 100 && s.startsWith('dst', p)) t.dst = s.slice(eq + 1, e);
-      else if (klen === 5 && s.startsWith('sport', p)) t.sport = port(s, eq + 1, e);
-      else if (klen === 5 && s.startsWith('dport', p)) t.dport = port(s, eq + 1, e);
-      else if (klen === 4 && s.startsWith('type', p)) t.hasType = true;
-      else if (klen === 2 && k0 === 105 && s.charCodeAt(p + 1) === 100) {
-        const v = num(s, eq + 1, e);
-        if (t.hasType && t.icmpId < 0) t.icmpId = v;
-        else flowId = v;
-      }
+    let eq = p + 1;
+    while (eq < e && s.charCodeAt(eq) !== EQ) eq++;
+    if (eq === e) { p = e; continue; } // a bare word: not ours to judge
+    switch (eq - p) {
+      case 3:
+        if (c === 115 && s.charCodeAt(p + 1) === 114) { // src
+          if (t === null) t = orig;
+          else if (t === orig) t = reply;
+          else break scan; // a third tuple (an expectation's master): stop here
+          t.src = s.slice(eq + 1, e);
+        } else if (t !== null && c === 100 && s.charCodeAt(p + 1) === 115) t.dst = s.slice(eq + 1, e); // dst
+        break;
+      case 5:
+        if (t !== null && s.charCodeAt(p + 1) === 112) { // sport / dport
+          if (c === 115) t.sport = port(s, eq + 1, e);
+          else if (c === 100) t.dport = port(s, eq + 1, e);
+        }
+        break;
+      case 4:
+        if (t !== null && c === 116 && s.charCodeAt(p + 1) === 121) t.hasType = true; // type
+        break;
+      case 2:
+        if (t !== null && c === 105 && s.charCodeAt(p + 1) === 100) { // id
+          const v = num(s, eq + 1, e);
+          if (t.hasType && t.icmpId < 0) t.icmpId = v;
+          else flowId = v;
+        }
+        break;
     }
     p = e;
   }
@@ -155,6 +167,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
 function notAnEvent(s: string, p: number): ParseResult {
   if (s.startsWith('conntrack v', p)) return { skip: 'conntrack tool message (summary or error)' };
   if (p >= s.length) return { unparsed: 'empty message' };
+  if (looksBinary(s)) return { unparsed: 'binary data, not a log line' };
   return { unparsed: `not a conntrack event: ${excerpt(s.slice(p))}` };
 }
 
@@ -168,11 +181,21 @@ function protoOf(s: string, a: number, b: number): Proto {
   return 'other'; // udplite, sctp, dccp, gre, unknown
 }
 
+// IPv6 canonicalisation goes through BigInt; the same few public and inside addresses recur, so remember them.
+const v6Cache = new Map<string, string | null>();
+
 /** Canonical address or null. IPv4 is checked by hand (the common case); IPv6 goes through normIp. */
 function ip(v: string): string | null {
   const n = v.length;
   if (n === 0) return null;
-  if (v.indexOf(':') >= 0) return normIp(v);
+  if (v.indexOf(':') >= 0) {
+    let c = v6Cache.get(v);
+    if (c === undefined) {
+      if (v6Cache.size >= 4096) v6Cache.clear();
+      v6Cache.set(v, (c = normIp(v)));
+    }
+    return c;
+  }
   if (n < 7 || n > 15) return null;
   let octets = 0, val = 0, digits = 0;
   for (let i = 0; i < n; i++) {

@@ -64,7 +64,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   const r = classify(body);
   if (!('build' in r)) {
     if ('unparsed' in r && msg.header?.app && !msg.header.app.toLowerCase().includes('dnsmasq')) {
-      return { unparsed: `not a dnsmasq message (tag '${excerpt(msg.header.app, 30)}'): ${r.unparsed}` };
+      return { unparsed: `not a dnsmasq message (tag '${excerpt(msg.header.app, 30)}'): ${excerpt(body)}` };
     }
     return r;
   }
@@ -102,7 +102,8 @@ function classify(body: string): Result {
     if (r) return r;
   }
   if (rest.startsWith('query[')) return query(rest, srcAddr, srcPort);
-  for (const prefix of INFO_PREFIXES) if (rest.startsWith(prefix)) return { skip: `status line: ${excerpt(rest, 40)}` };
+  // Skip reasons are fixed texts (no line content) so they can be counted per reason.
+  for (const prefix of INFO_PREFIXES) if (rest.startsWith(prefix)) return { skip: `status line '${prefix.trim()}'` };
   const word = rest.slice(0, tokenEnd(rest, 0));
   if (DNS_NOT_QUERY.has(word) || word.startsWith('dnssec-') || (word.startsWith('/') && rest.includes(' is '))) {
     return { skip: `DNS ${word.startsWith('/') ? 'answer from a hosts file' : word} line, not a client query` };
@@ -132,7 +133,11 @@ function v4(type: string, iface: string, ip: string, macText: string | undefined
   if (V4_NO_BINDING[type]) return { skip: `${type}: ${V4_NO_BINDING[type]}` };
   if (!macText) return { unparsed: `${type} without a client address` };
   const mac = normMac(macText);
-  if (!mac) return { skip: `${type}: client ${excerpt(macText, 40)} has no Ethernet MAC` };
+  if (!mac) {
+    // Longer colon-hex is a non-Ethernet hardware address (InfiniBand, client-id); anything else is damage.
+    if (macText === '<null>' || /^[0-9a-f]{2}(?::[0-9a-f]{2}){6,}$/i.test(macText)) return { skip: `${type}: client has no Ethernet MAC` };
+    return { unparsed: `${type}: malformed client MAC '${excerpt(macText, 40)}'` };
+  }
   let how: LeaseHow;
   let hostname: string | undefined;
   switch (type) {
@@ -143,7 +148,7 @@ function v4(type: string, iface: string, ip: string, macText: string | undefined
       break;
     case 'DHCPRELEASE':
       // dnsmasq appends "unknown lease" when it held no such lease: nothing was released.
-      if (more.length) return { skip: `DHCPRELEASE not applied by the server: ${excerpt(more.join(' '), 40)}` };
+      if (more.length) return { skip: 'DHCPRELEASE for a lease the server did not hold' };
       how = 'release';
       break;
     case 'DHCPDECLINE':
@@ -169,7 +174,7 @@ function v6(type: string, iface: string, ip: string | null, duidText: string | u
   const duid = parseDuid(duidText);
   if (!duid) return { unparsed: `${type}: client id '${excerpt(duidText, 40)}' is not a DUID` };
   const mac = macFromDuid(duid);
-  if (!mac) return { skip: `${type}: DHCPv6 client ${describeDuid(duid)}, no MAC to record (see README)` };
+  if (!mac) return { skip: `${type}: DHCPv6 client known only by ${duidKind(duid)}, no MAC to record (see README)` };
   return lease(ip, mac, how, iface, type === 'DHCPREPLY' ? more[0] : undefined);
 }
 
@@ -194,7 +199,7 @@ function slaac(iface: string, rest: string): Result {
   if (!ip || !ip.includes(':')) return { unparsed: `SLAAC-CONFIRM without an IPv6 address: ${excerpt(rest)}` };
   const v = ipToBigInt(ip);
   const b = (i: number) => Number((v >> BigInt((15 - i) * 8)) & 0xffn);
-  if (b(11) !== 0xff || b(12) !== 0xfe) return { skip: `SLAAC-CONFIRM: ${ip} is not an EUI-64 address, no MAC` };
+  if (b(11) !== 0xff || b(12) !== 0xfe) return { skip: 'SLAAC-CONFIRM: not an EUI-64 address, no MAC' };
   const mac = [b(8) ^ 0x02, b(9), b(10), b(13), b(14), b(15)].map((x) => x.toString(16).padStart(2, '0')).join(':');
   return {
     build(msg, ctx) {
@@ -210,7 +215,7 @@ function query(rest: string, srcAddr: string | undefined, srcPort: number | unde
   const close = rest.indexOf('] ', 6);
   if (close < 0) return { unparsed: `malformed query line: ${excerpt(rest)}` };
   const from = rest.lastIndexOf(' from ');
-  if (from <= close) return { skip: `DNS ${excerpt(rest.slice(0, close + 1), 30)} line without a client` };
+  if (from <= close) return { unparsed: `query line without ' from <client>' (truncated?): ${excerpt(rest)}` };
   const qname = rest.slice(close + 2, from);
   const clientText = rest.slice(from + 6);
   const client = normIp(clientText);
@@ -252,11 +257,10 @@ function macFromDuid(d: number[]): string | null {
   return null;
 }
 
-function describeDuid(d: number[]): string {
+function duidKind(d: number[]): string {
   const type = (d[0]! << 8) | d[1]!;
   const names: Record<number, string> = { 1: 'DUID-LLT', 2: 'DUID-EN', 3: 'DUID-LL', 4: 'DUID-UUID' };
-  const hex = d.map((x) => x.toString(16).padStart(2, '0')).join(':');
-  return `known only by ${names[type] ?? `DUID type ${type}`} ${hex}`;
+  return names[type] ?? 'an unknown DUID type';
 }
 
 function digitsEnd(s: string, p: number): number {

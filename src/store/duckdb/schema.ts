@@ -148,7 +148,8 @@ export const AUX_DDL = (catalog: string) => [
   `CREATE TABLE IF NOT EXISTS ${catalog}.peer (id INTEGER NOT NULL, ip UHUGEINT NOT NULL)`,
   // Distinct NAT public addresses of the day: answers "is this a NAT address?" without a scan.
   `CREATE TABLE IF NOT EXISTS ${catalog}.pubaddr (ip UHUGEINT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS ${catalog}.raw_chunk (chunk_id INTEGER NOT NULL, source VARCHAR NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL)`,
+  // Index of the day's raw archive file (days/YYYY-MM-DD.raw): where each deflated chunk of lines lies.
+  `CREATE TABLE IF NOT EXISTS ${catalog}.raw_chunk (chunk_id INTEGER NOT NULL, source VARCHAR NOT NULL, n INTEGER NOT NULL, off BIGINT NOT NULL, len INTEGER NOT NULL)`,
 ];
 
 export const FLAG_BITS = { zoneAssumed: 1, ambiguous: 2, nonexistent: 4, yearInferred: 8 } as const;
