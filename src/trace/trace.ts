@@ -130,8 +130,9 @@ export async function trace(store: Store, q: TraceQuery): Promise<TraceAnswer> {
       starts = fits.map(({ f, off, open }) => ({
         ip: f.rec.inIp,
         port: f.rec.inPort,
-        // Bindings are looked up at the reported time, or at the flow's start when T is off its life.
-        at: off > 0 && f.start !== undefined ? f.start : q.at,
+        // Bindings are looked up at the gateway's own time of the connection (its start) when the report
+        // points at the start; at the reported time when it points into the middle of a long connection.
+        at: f.start !== undefined && Math.abs(f.start - q.at) <= tol ? f.start : off > 0 && f.start !== undefined ? f.start : q.at,
         flow: f,
         offsetS: f.start !== undefined ? (f.start - q.at) / S : 0,
         natFit: open ? 0.5 : off <= 1 * S ? 1 : 0.9,
@@ -272,7 +273,8 @@ async function resolveInside(
   // 2. Address step: IP → MAC at t.
   const leases = await store.leases({ ip: s.ip, from: t - LEASE_LOOKBACK, to: t + tol });
   leases.sort((a, b) => a.ts - b.ts);
-  const last = [...leases].reverse().find((l) => l.ts <= t + tol);
+  // Strictly before t: a lease handed out after the connection (to the next holder) must not explain it.
+  const last = [...leases].reverse().find((l) => l.ts <= t);
   if (last && last.how !== 'release' && last.how !== 'expire' && last.how !== 'decline') {
     c.mac = last.mac;
     c.hostname = last.hostname ?? null;
@@ -315,7 +317,7 @@ async function resolveInside(
   // 3. Place step.
   if (c.mac) {
     const places = await store.places({ mac: c.mac, from: t - PLACE_LOOKBACK, to: t + tol });
-    const p = places.filter((x) => x.ts <= t + tol).sort((a, b) => b.ts - a.ts)[0];
+    const p = places.filter((x) => x.ts <= t).sort((a, b) => b.ts - a.ts)[0];
     if (p) {
       c.place = p.ap ? `AP ${p.ap}${p.ssid ? ` SSID ${p.ssid}` : ''}` : `${p.switch ?? '?'} port ${p.port ?? '?'}${p.vlan !== undefined ? ` vlan ${p.vlan}` : ''}`;
       refs.push({ rec: p, role: `place: ${c.place}` });
@@ -329,7 +331,7 @@ async function resolveInside(
     from: t - SESSION_LOOKBACK,
     to: t + SESSION_LOOKBACK,
   });
-  const users = activeUsers(sessions, t, tol);
+  const users = activeUsers(sessions, t, 0);
   if (users.length) {
     c.user = users[0]!.user;
     reasons.push(`session of ${users[0]!.user} (${users[0]!.how}) covering the time`);

@@ -52,7 +52,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   }
 
   // "[NEW]" / "[UPDATE]" / "[DESTROY]"
-  if (s.charCodeAt(p) !== LBR) return notAnEvent(s, p);
+  if (s.charCodeAt(p) !== LBR) return notAnEvent(msg.raw);
   let event: NatEvent;
   if (s.startsWith('[NEW]', p)) { event = 'new'; p += 5; }
   else if (s.startsWith('[UPDATE]', p)) { event = 'update'; p += 8; }
@@ -164,11 +164,15 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   return { records: [r] };
 }
 
-function notAnEvent(s: string, p: number): ParseResult {
-  if (s.startsWith('conntrack v', p)) return { skip: 'conntrack tool message (summary or error)' };
-  if (p >= s.length) return { unparsed: 'empty message' };
+/** Not an event line: conntrack's own stderr (when captured with the events), or something else. */
+function notAnEvent(raw: string): ParseResult {
+  const s = raw.trim();
+  if (s.startsWith('conntrack v') && s.includes('flow events have been shown')) return { skip: 'conntrack exit summary' };
+  if (s.startsWith('NOTICE: ')) return { skip: 'conntrack notice' };
+  if (s.startsWith('WARNING: We have hit ENOBUFS')) return { unparsed: 'conntrack lost events (ENOBUFS): raise -b/--buffer-size' };
+  if (s === '') return { unparsed: 'empty message' };
   if (looksBinary(s)) return { unparsed: 'binary data, not a log line' };
-  return { unparsed: `not a conntrack event: ${excerpt(s.slice(p))}` };
+  return { unparsed: `not a conntrack event: ${excerpt(s)}` };
 }
 
 function protoOf(s: string, a: number, b: number): Proto {
