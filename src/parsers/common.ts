@@ -1,4 +1,7 @@
 // Small helpers every parser uses, so records are built the same way everywhere.
+//
+// Skip and unparsed reasons are fixed texts, never line content: ingest counts them per reason, and the
+// raw line (kept with every unparsed record) already carries the specifics.
 import type { RecordBase } from '../records/record.ts';
 import type { Message } from '../syslog/types.ts';
 import type { ResolvedTime } from '../time/types.ts';
@@ -10,13 +13,6 @@ export function base(msg: Message, ctx: ParseContext, t: ResolvedTime): Omit<Rec
   if (t.flags && Object.keys(t.flags).length) b.flags = { ...t.flags };
   if (t.tsAlt !== undefined) b.tsAlt = t.tsAlt;
   return b;
-}
-
-/** A short, printable excerpt of untrusted text for a reason string (no control characters, bounded length). */
-export function excerpt(s: string, max = 60): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = s.slice(0, max * 2).replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
 /** Does s look like binary junk rather than text a program logged? */

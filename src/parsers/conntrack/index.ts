@@ -5,7 +5,7 @@ import { normIp } from '../../records/addr.ts';
 import type { NatEvent, NatRecord, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { excerpt, looksBinary } from '../common.ts';
+import { looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 const SP = 32, TAB = 9, LBR = 91, DOT = 46, EQ = 61;
@@ -57,7 +57,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (s.startsWith('[NEW]', p)) { event = 'new'; p += 5; }
   else if (s.startsWith('[UPDATE]', p)) { event = 'update'; p += 8; }
   else if (s.startsWith('[DESTROY]', p)) { event = 'destroy'; p += 9; }
-  else return { unparsed: `unknown conntrack event ${excerpt(s.slice(p, s.indexOf(']', p) + 1 || p + 20), 20)}` };
+  else return { unparsed: 'unknown conntrack event type (not NEW, UPDATE or DESTROY)' };
 
   // "[ipv4 2 ]tcp 6 [timeout] [STATE] ": the layer-4 name is the first token unless -o extended put the
   // layer-3 name and number first. Everything up to the first "src=" is this header.
@@ -147,7 +147,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
     try {
       time = ctx.clock.epoch(epochText);
     } catch {
-      return { unparsed: `bad time stamp [${excerpt(epochText, 32)}]` };
+      return { unparsed: 'time stamp is not epoch seconds' };
     }
   } else if (msg.header?.stamp) time = msg.header.stamp;
   else return { unparsed: 'no time stamp (run conntrack with -o timestamp)' };
@@ -172,7 +172,7 @@ function notAnEvent(raw: string): ParseResult {
   if (s.startsWith('WARNING: We have hit ENOBUFS')) return { unparsed: 'conntrack lost events (ENOBUFS): raise -b/--buffer-size' };
   if (s === '') return { unparsed: 'empty message' };
   if (looksBinary(s)) return { unparsed: 'binary data, not a log line' };
-  return { unparsed: `not a conntrack event: ${excerpt(s)}` };
+  return { unparsed: 'not a conntrack event' };
 }
 
 function protoOf(s: string, a: number, b: number): Proto {

@@ -4,7 +4,7 @@
 import { ipToBigInt, normIp, normMac } from '../../records/addr.ts';
 import type { DnsQueryRecord, LeaseHow, LeaseRecord, SightingRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
-import { base, excerpt, looksBinary } from '../common.ts';
+import { base, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 /** `TYPE(iface) rest`: the shape of every DHCP packet line. Anchored, no nested quantifiers: linear on any input. */
@@ -64,7 +64,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   const r = classify(body);
   if (!('build' in r)) {
     if ('unparsed' in r && msg.header?.app && !msg.header.app.toLowerCase().includes('dnsmasq')) {
-      return { unparsed: `not a dnsmasq message (tag '${excerpt(msg.header.app, 30)}'): ${excerpt(body)}` };
+      return { unparsed: 'not a dnsmasq message (another program\'s syslog tag)' };
     }
     return r;
   }
@@ -108,7 +108,7 @@ function classify(body: string): Result {
   if (DNS_NOT_QUERY.has(word) || word.startsWith('dnssec-') || (word.startsWith('/') && rest.includes(' is '))) {
     return { skip: `DNS ${word.startsWith('/') ? 'answer from a hosts file' : word} line, not a client query` };
   }
-  return { unparsed: `unknown dnsmasq message: ${excerpt(rest)}` };
+  return { unparsed: 'unknown dnsmasq message' };
 }
 
 /** A DHCP packet line; undefined when TYPE is not a packet type (then other rules get a chance). */
@@ -126,7 +126,7 @@ function packet(type: string, iface: string, rest: string): Result | undefined {
     return { skip: `${type}: ${V4_NO_BINDING[type] ?? 'no address in the message'}` };
   }
   if (V6_TYPES.has(type)) return v6(type, iface, firstIp, firstIp ? tok[1] : first, tok.slice(firstIp ? 2 : 1));
-  return { unparsed: `${type} line without a usable address: ${excerpt(rest)}` };
+  return { unparsed: `${type} line without a usable address` };
 }
 
 function v4(type: string, iface: string, ip: string, macText: string | undefined, more: string[]): Result {
@@ -136,7 +136,7 @@ function v4(type: string, iface: string, ip: string, macText: string | undefined
   if (!mac) {
     // Longer colon-hex is a non-Ethernet hardware address (InfiniBand, client-id); anything else is damage.
     if (macText === '<null>' || /^[0-9a-f]{2}(?::[0-9a-f]{2}){6,}$/i.test(macText)) return { skip: `${type}: client has no Ethernet MAC` };
-    return { unparsed: `${type}: malformed client MAC '${excerpt(macText, 40)}'` };
+    return { unparsed: `${type}: malformed client MAC` };
   }
   let how: LeaseHow;
   let hostname: string | undefined;
@@ -172,7 +172,7 @@ function v6(type: string, iface: string, ip: string | null, duidText: string | u
   else if (type === 'DHCPDECLINE') how = 'decline';
   else return { skip: `${type}: DHCPv6 exchange step, not a binding` };
   const duid = parseDuid(duidText);
-  if (!duid) return { unparsed: `${type}: client id '${excerpt(duidText, 40)}' is not a DUID` };
+  if (!duid) return { unparsed: `${type}: client id is not a DUID` };
   const mac = macFromDuid(duid);
   if (!mac) return { skip: `${type}: DHCPv6 client known only by ${duidKind(duid)}, no MAC to record (see README)` };
   return lease(ip, mac, how, iface, type === 'DHCPREPLY' ? more[0] : undefined);
@@ -196,7 +196,7 @@ function lease(ip: string, mac: string, how: LeaseHow, iface: string, hostname: 
 function slaac(iface: string, rest: string): Result {
   const text = rest.slice(0, tokenEnd(rest, 0));
   const ip = normIp(text);
-  if (!ip || !ip.includes(':')) return { unparsed: `SLAAC-CONFIRM without an IPv6 address: ${excerpt(rest)}` };
+  if (!ip || !ip.includes(':')) return { unparsed: 'SLAAC-CONFIRM without an IPv6 address' };
   const v = ipToBigInt(ip);
   const b = (i: number) => Number((v >> BigInt((15 - i) * 8)) & 0xffn);
   if (b(11) !== 0xff || b(12) !== 0xfe) return { skip: 'SLAAC-CONFIRM: not an EUI-64 address, no MAC' };
@@ -213,13 +213,13 @@ function slaac(iface: string, rest: string): Result {
 /** "query[TYPE] name from client" (cache.c log_query). */
 function query(rest: string, srcAddr: string | undefined, srcPort: number | undefined): Result {
   const close = rest.indexOf('] ', 6);
-  if (close < 0) return { unparsed: `malformed query line: ${excerpt(rest)}` };
+  if (close < 0) return { unparsed: 'malformed query line' };
   const from = rest.lastIndexOf(' from ');
-  if (from <= close) return { unparsed: `query line without ' from <client>' (truncated?): ${excerpt(rest)}` };
+  if (from <= close) return { unparsed: "query line without ' from <client>' (truncated?)" };
   const qname = rest.slice(close + 2, from);
   const clientText = rest.slice(from + 6);
   const client = normIp(clientText);
-  if (!client) return { unparsed: `query from '${excerpt(clientText, 40)}', not an IP address` };
+  if (!client) return { unparsed: 'query client is not an IP address' };
   if (qname === '') return { unparsed: 'query without a name' };
   let qtype = rest.slice(6, close);
   if (qtype.startsWith('type=')) qtype = `TYPE${qtype.slice(5)}`; // RFC 3597 spelling for unnamed types

@@ -4,7 +4,7 @@ import { normIp, normMac } from '../../records/addr.ts';
 import type { LeaseRecord, SessionEvent, SessionRecord, WhowasRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base, excerpt, looksBinary } from '../common.ts';
+import { base, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const freeradiusDetail: Parser = {
@@ -40,7 +40,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   const lines = text.split('\n');
   const header = (lines[0] ?? '').replace(/\r$/, '').trim();
   const hm = header.length <= 40 ? HEADER_DATE.exec(header) : null;
-  if (!hm) return { unparsed: `first line is not a detail header date: ${excerpt(header)}` };
+  if (!hm) return { unparsed: 'first line is not a detail header date' };
 
   const attrs = new Map<string, string>();
   for (let i = 1; i < lines.length; i++) {
@@ -50,7 +50,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
     const eq = t.indexOf(' = ');
     const name = eq > 0 ? t.slice(0, eq) : '';
     if (t.length === line.length || !ATTR_NAME.test(name)) {
-      return { unparsed: `line ${i + 1} is not an indented 'Attribute = value': ${excerpt(t)}` };
+      return { unparsed: `line ${i + 1} is not an indented 'Attribute = value'` };
     }
     if (!attrs.has(name)) attrs.set(name, value(t.slice(eq + 3)));
   }
@@ -67,7 +67,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   const ev = STATUS[status];
   if (ev === undefined) {
     if (status.startsWith('Tunnel-')) return { skip: `Acct-Status-Type ${status}: tunnel bookkeeping, no session` };
-    return { unparsed: `unknown Acct-Status-Type ${excerpt(status, 30)}` };
+    return { unparsed: 'unknown Acct-Status-Type' };
   }
   if (ev !== 'start' && ev !== 'stop' && ev !== 'interim') return { skip: ev };
   const event = ev as SessionEvent;
@@ -75,8 +75,8 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   let time: ResolvedTime;
   try {
     time = resolveTime(attrs, header, hm, ctx);
-  } catch (e) {
-    return { unparsed: `bad time: ${e instanceof Error ? e.message : String(e)}` };
+  } catch {
+    return { unparsed: 'time stamp is not a valid time' };
   }
 
   const user = attrs.get('User-Name') || undefined;
