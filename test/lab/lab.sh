@@ -433,6 +433,7 @@ for name in "${STOP[@]}"; do
   [[ -s $RUN/$name.pid ]] || continue
   p=$(<"$RUN/$name.pid")
   wait_pid_gone "$p" 50 || { log "$name ignored SIGTERM; killing it"; kill -KILL "$p" 2>/dev/null || true; }
+  log "stopped $name"
 done
 
 DETAIL_FILES=$(cd "$OUT" && find radacct -type f -name 'detail-*' | sort | tr '\n' ' ')
