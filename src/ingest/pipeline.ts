@@ -80,7 +80,6 @@ export class Ingestor {
   private parseBatch(batch: { raw: string; received: Micros }[]): DayBatch[] {
     const s = this.stats;
     const byDay = new Map<string, DayBatch>();
-    const lineOf = new Map<DayBatch, number>();
     let ctx: ParseContext | undefined;
     let ctxReceivedSecond = -1;
     for (const m of batch) {
@@ -105,6 +104,7 @@ export class Ingestor {
       }
       const recs: WhowasRecord[] = res.records;
       let lastDay: DayBatch | undefined;
+      let line = 0;
       for (const r of recs) {
         if (r.kind !== 'unparsed') {
           s.records[r.kind] = (s.records[r.kind] ?? 0) + 1;
@@ -121,12 +121,12 @@ export class Ingestor {
         if (!db) byDay.set(day, (db = { day, source: this.opts.source, lines: [], received: [], records: [] }));
         // A message's line is stored once per day it has records in (almost always exactly one).
         if (db !== lastDay) {
-          lineOf.set(db, db.lines.length);
+          line = db.lines.length;
           db.lines.push(m.raw);
           db.received.push(m.received);
           lastDay = db;
         }
-        db.records.push({ rec: r, line: lineOf.get(db)! });
+        db.records.push({ rec: r, line });
       }
     }
     return [...byDay.values()];

@@ -132,7 +132,7 @@ export async function trace(store: Store, q: TraceQuery): Promise<TraceAnswer> {
         port: f.rec.inPort,
         // Bindings are looked up at the gateway's own time of the connection (its start) when the report
         // points at the start; at the reported time when it points into the middle of a long connection.
-        at: f.start !== undefined && Math.abs(f.start - q.at) <= tol ? f.start : off > 0 && f.start !== undefined ? f.start : q.at,
+        at: f.start !== undefined && (Math.abs(f.start - q.at) <= tol || off > 0) ? f.start : q.at,
         flow: f,
         offsetS: f.start !== undefined ? (f.start - q.at) / S : 0,
         natFit: open ? 0.5 : off <= 1 * S ? 1 : 0.9,
