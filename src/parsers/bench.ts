@@ -1,5 +1,5 @@
 // Parser micro-benchmark: prints lines/s per parser; asserts nothing (timings vary by machine).
-//   node --import tsx src/parsers/bench.ts [seconds-per-case]
+//   node --import tsx src/parsers/bench.ts [seconds-per-case] [parser-name …]
 // "parse" times parser.parse() alone on pre-split messages; "parseMessage" adds syslog header
 // stripping and the record bookkeeping of run.ts, i.e. what ingest pays per line before the store.
 import type { Message } from '../syslog/types.ts';
@@ -9,6 +9,7 @@ import { parseMessage, toMessage } from './run.ts';
 import { contextFor, readTestdata, testdataFiles } from './testing.ts';
 
 const seconds = Number(process.argv[2] ?? 1);
+const only = process.argv.slice(3);
 const ctx = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 14, 20) * 1000 });
 
 /** Distinct conntrack lines shaped like the lab's, with varying addresses, ports, ids and stamps. */
@@ -49,7 +50,7 @@ function rate(n: number, fn: () => void): number {
 }
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(11);
-for (const parser of listParsers()) {
+for (const parser of listParsers().filter((p) => only.length === 0 || only.includes(p.name))) {
   const n = parser.name === 'freeradius-detail' ? 20_000 : 200_000;
   const lines = parser.name === 'conntrack' ? conntrackLines(n) : fromTestdata(parser, n);
   const msgs: Message[] = lines.map((l) => toMessage(parser, l, ctx));

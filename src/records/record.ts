@@ -7,7 +7,7 @@
 
 export type Micros = number;
 
-export const KINDS = ['lease', 'sighting', 'place', 'session', 'nat', 'portblock', 'dnsquery', 'unparsed'] as const;
+export const KINDS = ['lease', 'sighting', 'place', 'session', 'nat', 'portblock', 'dnsquery', 'flow', 'unparsed'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** How a record's time was obtained; every flag is something an analyst must be told. */
@@ -78,7 +78,11 @@ export interface PlaceRecord extends RecordBase {
   how: string;
 }
 
-export type SessionEvent = 'start' | 'interim' | 'stop' | 'login' | 'logout' | 'auth';
+/**
+ * 'owner' is a registry entry (an owner list imported by an administrator): a weak hint that the trace
+ * labels as such, never proof of who used the machine.
+ */
+export type SessionEvent = 'start' | 'interim' | 'stop' | 'login' | 'logout' | 'auth' | 'owner';
 
 /** User ↔ MAC / IP / host. */
 export interface SessionRecord extends RecordBase {
@@ -108,8 +112,12 @@ export interface NatRecord extends RecordBase {
   inPort: number;
   pubIp: string;
   pubPort: number;
-  dstIp: string;
-  dstPort: number;
+  /**
+   * Destination, when the device logs it. Translation-only messages (Cisco ASA 305011, IOS NAT) name no
+   * destination: then both are absent and the trace says so.
+   */
+  dstIp?: string;
+  dstPort?: number;
   /** True when the attempt was never answered (conntrack NEW … [UNREPLIED] never ASSURED) or denied. */
   failed?: boolean;
   /** Connection id from the device (conntrack id=…), when logged. */
@@ -136,6 +144,25 @@ export interface DnsQueryRecord extends RecordBase {
   resolver?: string;
 }
 
+/**
+ * A flow seen by a probe or a router (Argus, Zeek conn.log): context for an answer, never a binding.
+ * `end` is the last packet when the source states it.
+ */
+export interface FlowRecord extends RecordBase {
+  kind: 'flow';
+  proto: Proto;
+  srcIp: string;
+  srcPort?: number;
+  dstIp: string;
+  dstPort?: number;
+  end?: Micros;
+  /** Source's own state / outcome text (Zeek conn_state, Argus state), verbatim. */
+  state?: string;
+  bytesOut?: number;
+  bytesIn?: number;
+  how: string;
+}
+
 /** A line nothing understood: kept verbatim with the reason. `ts` is the receive time unless a stamp was read. */
 export interface UnparsedRecord extends RecordBase {
   kind: 'unparsed';
@@ -151,6 +178,7 @@ export type WhowasRecord =
   | NatRecord
   | PortBlockRecord
   | DnsQueryRecord
+  | FlowRecord
   | UnparsedRecord;
 
 export type RecordOf<K extends Kind> = Extract<WhowasRecord, { kind: K }>;

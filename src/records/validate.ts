@@ -15,21 +15,23 @@ const SHAPES: Record<Kind, { optional: string[]; required: string[] }> = {
   sighting: { required: ['ip', 'mac', 'how'], optional: ['vlan', 'iface'] },
   place: { required: ['mac', 'how'], optional: ['switch', 'port', 'vlan', 'ap', 'ssid'] },
   session: { required: ['user', 'event', 'how'], optional: ['mac', 'ip', 'host', 'sessionId', 'nas', 'durationS'] },
-  nat: { required: ['event', 'proto', 'inIp', 'inPort', 'pubIp', 'pubPort', 'dstIp', 'dstPort'], optional: ['failed', 'flowId'] },
+  nat: { required: ['event', 'proto', 'inIp', 'inPort', 'pubIp', 'pubPort'], optional: ['dstIp', 'dstPort', 'failed', 'flowId'] },
   portblock: { required: ['event', 'inIp', 'pubIp', 'portLo', 'portHi'], optional: [] },
   dnsquery: { required: ['client', 'qname', 'qtype'], optional: ['clientPort', 'resolver'] },
+  flow: { required: ['proto', 'srcIp', 'dstIp', 'how'], optional: ['srcPort', 'dstPort', 'end', 'state', 'bytesOut', 'bytesIn'] },
   unparsed: { required: ['reason', 'format'], optional: [] },
 };
 
 const ENUMS: Partial<Record<Kind, Record<string, readonly string[]>>> = {
   lease: { how: ['ack', 'renew', 'release', 'expire', 'decline', 'inform', 'static', 'radius'] },
-  session: { event: ['start', 'interim', 'stop', 'login', 'logout', 'auth'] },
+  session: { event: ['start', 'interim', 'stop', 'login', 'logout', 'auth', 'owner'] },
+  flow: { proto: ['tcp', 'udp', 'icmp', 'icmpv6', 'other'] },
   nat: { event: ['new', 'update', 'destroy', 'deny'], proto: ['tcp', 'udp', 'icmp', 'icmpv6', 'other'] },
   portblock: { event: ['alloc', 'release', 'interim'] },
 };
 
-const IP_FIELDS = ['ip', 'inIp', 'pubIp', 'dstIp', 'client', 'resolver'];
-const PORT_FIELDS = ['inPort', 'pubPort', 'dstPort', 'clientPort', 'portLo', 'portHi'];
+const IP_FIELDS = ['ip', 'inIp', 'pubIp', 'dstIp', 'srcIp', 'client', 'resolver'];
+const PORT_FIELDS = ['inPort', 'pubPort', 'dstPort', 'srcPort', 'clientPort', 'portLo', 'portHi'];
 const TIME_FIELDS = ['ts', 'received', 'tsAlt', 'end'];
 
 const isMicros = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
@@ -103,11 +105,13 @@ export function validateRecord(r: unknown, input?: string): string[] {
   for (const [k, allowed] of Object.entries(ENUMS[kind] ?? {})) {
     if (rec[k] !== undefined && !allowed.includes(rec[k] as string)) out.push(`${k} '${String(rec[k])}' is not one of ${allowed.join(', ')}`);
   }
-  for (const k of ['how', 'user', 'qname', 'qtype', 'reason', 'format', 'hostname', 'sessionId', 'nas', 'via', 'iface', 'host']) {
+  for (const k of ['how', 'user', 'qname', 'qtype', 'reason', 'format', 'hostname', 'sessionId', 'nas', 'via', 'iface', 'host', 'state']) {
     if (rec[k] !== undefined && !nonEmpty(rec[k])) out.push(`${k} is not a non-empty string`);
   }
   if (rec.durationS !== undefined && !(Number.isInteger(rec.durationS) && (rec.durationS as number) >= 0)) out.push('durationS is not a whole number of seconds');
   if (rec.flowId !== undefined && !(Number.isSafeInteger(rec.flowId) && (rec.flowId as number) >= 0)) out.push('flowId is not a non-negative integer');
+  if ((rec.dstIp === undefined) !== (rec.dstPort === undefined) && kind === 'nat') out.push('dstIp and dstPort come together or not at all');
+  for (const k of ['bytesOut', 'bytesIn']) if (rec[k] !== undefined && !(Number.isSafeInteger(rec[k]) && (rec[k] as number) >= 0)) out.push(`${k} is not a byte count`);
   if (rec.failed !== undefined && typeof rec.failed !== 'boolean') out.push('failed is not a boolean');
   for (const k of ['vlan']) {
     const v = rec[k];

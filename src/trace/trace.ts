@@ -39,7 +39,8 @@ export interface Candidate {
   nat?: {
     proto: string;
     public: string;
-    dst: string;
+    /** null: the device logged the translation without its destination. */
+    dst: string | null;
     start: string | null;
     end: string | null;
     failed: boolean;
@@ -259,7 +260,7 @@ async function resolveInside(
     c.nat = {
       proto: f.rec.proto,
       public: `${fmtHost(f.rec.pubIp)}:${f.rec.pubPort}`,
-      dst: `${fmtHost(f.rec.dstIp)}:${f.rec.dstPort}`,
+      dst: f.rec.dstIp !== undefined ? `${fmtHost(f.rec.dstIp)}:${f.rec.dstPort}` : null,
       start: f.start !== undefined ? formatUtc(f.start) : null,
       end: f.end !== undefined ? formatUtc(f.end) : null,
       failed: f.failed,

@@ -45,6 +45,7 @@ const DUCK_TYPE: Record<ColType, DuckDBType> = {
   u8: UTINYINT,
   u16: USMALLINT,
   i32: INTEGER,
+  i64: BIGINT,
   text: VARCHAR,
   bool: BOOLEAN,
 };
@@ -348,7 +349,10 @@ export class DuckDbStore implements Store {
           return r.inPort - r.pubPort;
         };
       case '$dstId':
-        return (it) => dstId((it.rec as { dstIp: string }).dstIp);
+        return (it) => {
+          const ip = (it.rec as { dstIp?: string }).dstIp;
+          return ip === undefined ? null : dstId(ip);
+        };
       case 'flags':
         return (it) => encodeFlags(it.rec.flags);
     }
@@ -374,6 +378,8 @@ export class DuckDbStore implements Store {
           return this.ipNum(v as string);
         case 'mac':
           return BigInt(macToNumber(v as string));
+        case 'i64':
+          return BigInt(v as number);
         default:
           return v as number | string | boolean;
       }
@@ -616,6 +622,7 @@ const TABLES_KINDS: Record<Kind, true> = {
   nat: true,
   portblock: true,
   dnsquery: true,
+  flow: true,
   unparsed: true,
 };
 

@@ -14,6 +14,7 @@ export type ColType =
   | 'u8'
   | 'u16'
   | 'i32'
+  | 'i64'
   | 'text'
   | 'bool';
 
@@ -34,6 +35,7 @@ export const SQL_TYPE: Record<ColType, string> = {
   u8: 'UTINYINT',
   u16: 'USMALLINT',
   i32: 'INTEGER',
+  i64: 'BIGINT',
   text: 'VARCHAR',
   bool: 'BOOLEAN',
 };
@@ -66,8 +68,8 @@ export const TABLES: Record<Kind, Column[]> = {
     { name: 'port_shift', type: 'i32', field: '$portShift' },
     { name: 'pub_ip', type: 'ip', field: 'pubIp' },
     { name: 'pub_port', type: 'u16', field: 'pubPort' },
-    { name: 'dst_id', type: 'i32', field: '$dstId' },
-    { name: 'dst_port', type: 'u16', field: 'dstPort' },
+    { name: 'dst_id', type: 'i32', field: '$dstId', nullable: true }, // null: the device logged no destination
+    { name: 'dst_port', type: 'u16', field: 'dstPort', nullable: true },
   ],
   portblock: [
     { name: 'event', type: 'u8', codes: BLOCK_EVENTS },
@@ -122,6 +124,19 @@ export const TABLES: Record<Kind, Column[]> = {
     { name: 'qname', type: 'text' },
     { name: 'qtype', type: 'text' },
     { name: 'resolver', type: 'text', nullable: true },
+    ...STAMP,
+  ],
+  flow: [
+    { name: 'proto', type: 'u8', codes: PROTOS },
+    { name: 'src_ip', type: 'ip', field: 'srcIp' },
+    { name: 'src_port', type: 'u16', field: 'srcPort', nullable: true },
+    { name: 'dst_ip', type: 'ip', field: 'dstIp' },
+    { name: 'dst_port', type: 'u16', field: 'dstPort', nullable: true },
+    { name: 'end_ts', type: 'ts', field: 'end', nullable: true },
+    { name: 'state', type: 'text', nullable: true },
+    { name: 'bytes_out', type: 'i64', field: 'bytesOut', nullable: true },
+    { name: 'bytes_in', type: 'i64', field: 'bytesIn', nullable: true },
+    { name: 'how', type: 'text' },
     ...STAMP,
   ],
   unparsed: [

@@ -1,0 +1,4 @@
+// Parsers of the 'dns' family, registered in ../registry.ts. Each parser lives in its own folder.
+import type { Parser } from '../parser.ts';
+
+export const PARSERS: Parser[] = [];
