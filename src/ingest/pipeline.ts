@@ -1,9 +1,9 @@
 // The ingest pipeline shared by file ingest and the live syslog inputs:
 // message → parser → records, batched, partitioned by UTC day, written with their original lines.
 // Nothing is dropped silently: every message ends up as records, a counted skip, or an `unparsed` record.
-import type { Kind, Micros, WhowasRecord } from '../records/record.ts';
+import type { Kind, Micros, UnparsedRecord, WhowasRecord } from '../records/record.ts';
 import type { Parser, ParseContext } from '../parsers/parser.ts';
-import { parseMessage } from '../parsers/run.ts';
+import { parseMessage, type Outcome } from '../parsers/run.ts';
 import type { DayBatch, Store } from '../store/store.ts';
 import { dayOf } from '../store/store.ts';
 import type { SourceClock } from '../time/types.ts';
@@ -39,9 +39,29 @@ export interface IngestorOptions {
 
 const MAX_IN_FLIGHT = 2;
 
+/** A queued message: raw text to parse, or (from a binary input) records already decoded. */
+interface Pending {
+  raw: string;
+  received: Micros;
+  records?: WhowasRecord[];
+  skipReason?: string;
+}
+
+function decoded(m: Pending, source: string): Outcome {
+  const records = m.records!;
+  if (records.length === 0) return { status: 'skip', records, reason: m.skipReason };
+  for (const r of records) {
+    r.raw = m.raw;
+    r.received = m.received;
+    r.source = source;
+  }
+  const bad = records.find((r): r is UnparsedRecord => r.kind === 'unparsed');
+  return bad ? { status: 'unparsed', records, reason: bad.reason } : { status: 'records', records };
+}
+
 export class Ingestor {
   readonly stats = emptyStats();
-  private pending: { raw: string; received: Micros }[] = [];
+  private pending: Pending[] = [];
   private inFlight: Promise<void>[] = [];
   private failure: unknown;
   private readonly batchSize: number;
@@ -57,6 +77,15 @@ export class Ingestor {
   /** Queues one message; resolves once there is room for more (backpressure for the caller). */
   async add(raw: string, received: Micros): Promise<void> {
     this.pending.push({ raw, received });
+    if (this.pending.length >= this.batchSize) await this.flush(false);
+  }
+
+  /**
+   * Queues a message decoded by an input itself (IPFIX): `records` are built (raw/received/source are set
+   * here), `raw` is the message's text rendering kept as evidence. An empty list counts as a skip.
+   */
+  async addDecoded(raw: string, received: Micros, records: WhowasRecord[], skipReason = 'no binding'): Promise<void> {
+    this.pending.push({ raw, received, records, skipReason });
     if (this.pending.length >= this.batchSize) await this.flush(false);
   }
 
@@ -77,7 +106,7 @@ export class Ingestor {
     if (this.failure) throw this.failure;
   }
 
-  private parseBatch(batch: { raw: string; received: Micros }[]): DayBatch[] {
+  private parseBatch(batch: Pending[]): DayBatch[] {
     const s = this.stats;
     const byDay = new Map<string, DayBatch>();
     let ctx: ParseContext | undefined;
@@ -90,7 +119,7 @@ export class Ingestor {
         ctx = { clock: this.opts.clock(m.received), source: this.opts.source, received: m.received };
         ctxReceivedSecond = sec;
       } else ctx = { clock: ctx.clock, source: this.opts.source, received: m.received };
-      const res = parseMessage(this.parser, m.raw, ctx);
+      const res = m.records ? decoded(m, ctx.source) : parseMessage(this.parser, m.raw, ctx);
       if (res.status === 'skip') {
         const why = res.reason ?? 'no binding';
         s.skipped++;
