@@ -1,4 +1,5 @@
 // Parsers of the 'dns' family, registered in ../registry.ts. Each parser lives in its own folder.
+import { bind } from '../bind/index.ts';
 import type { Parser } from '../parser.ts';
 
-export const PARSERS: Parser[] = [];
+export const PARSERS: Parser[] = [bind];
