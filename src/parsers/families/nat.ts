@@ -1,4 +1,5 @@
 // Parsers of the 'nat' family, registered in ../registry.ts. Each parser lives in its own folder.
 import type { Parser } from '../parser.ts';
+import { ulogd2 } from '../ulogd2/index.ts';
 
-export const PARSERS: Parser[] = [];
+export const PARSERS: Parser[] = [ulogd2];
