@@ -1,4 +1,5 @@
 // Parsers of the 'identity' family, registered in ../registry.ts. Each parser lives in its own folder.
 import type { Parser } from '../parser.ts';
+import { auth } from '../auth/index.ts';
 
-export const PARSERS: Parser[] = [];
+export const PARSERS: Parser[] = [auth];
