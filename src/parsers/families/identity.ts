@@ -1,5 +1,6 @@
 // Parsers of the 'identity' family, registered in ../registry.ts. Each parser lives in its own folder.
 import type { Parser } from '../parser.ts';
 import { auth } from '../auth/index.ts';
+import { windowsSecurity } from '../windows-security/index.ts';
 
-export const PARSERS: Parser[] = [auth];
+export const PARSERS: Parser[] = [auth, windowsSecurity];
