@@ -162,15 +162,21 @@ export interface FoundStamp {
  *  - "[*|.]Mmm dd [yyyy] hh:mm:ss[.fff] [ZONE]" (Cisco IOS `service timestamps`, ASA `logging timestamp`);
  *  - "yyyy-mm-ddThh:mm:ss[.fff](Z|±hh:mm)" (ASA `logging timestamp rfc5424`, Junos).
  * A zone word UTC/GMT/Z gives offset 0; any other zone word (CET, EST …) or none: the source's configured
- * zone. Returns null when there is none, 'invalid' for a stamp the calendar rejects.
+ * zone. Returns null when there is none, 'invalid' for a stamp the calendar rejects. With `last`, the last
+ * stamp wins (a relay's header stamp followed by the device's own: the device's is the event time).
  */
-export function findStamp(s: string, from: number, to: number, clock: SourceClock): FoundStamp | null | 'invalid' {
+export function findStamp(s: string, from: number, to: number, clock: SourceClock, last = false): FoundStamp | null | 'invalid' {
+  let found: FoundStamp | null | 'invalid' = null;
   for (let p = from; p < to; p++) {
     if (p > from && s.charCodeAt(p - 1) !== 32) continue;
     const r = stampAt(s, p, to, clock);
-    if (r) return r;
+    if (r) {
+      if (!last || r === 'invalid') return r;
+      found = r;
+      p = r.end;
+    }
   }
-  return null;
+  return found;
 }
 
 function stampAt(s: string, p0: number, to: number, clock: SourceClock): FoundStamp | 'invalid' | null {
