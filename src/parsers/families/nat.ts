@@ -1,6 +1,7 @@
 // Parsers of the 'nat' family, registered in ../registry.ts. Each parser lives in its own folder.
 import { ciscoAsa } from '../cisco-asa/index.ts';
+import { ciscoIosNat } from '../cisco-ios-nat/index.ts';
 import type { Parser } from '../parser.ts';
 import { ulogd2 } from '../ulogd2/index.ts';
 
-export const PARSERS: Parser[] = [ciscoAsa, ulogd2];
+export const PARSERS: Parser[] = [ciscoAsa, ciscoIosNat, ulogd2];
