@@ -36,7 +36,7 @@ export default bind;
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
   let text = msg.body;
-  if (text.length === 0 || text.trim() === '') return { unparsed: 'empty message' };
+  if (isBlank(text)) return { unparsed: 'empty message' };
   if (looksBinary(text)) return { unparsed: 'binary data, not a log line' };
   const h = msg.header;
   let t: ResolvedTime | undefined = h?.stamp;
@@ -98,7 +98,7 @@ function client(msg: Message, ctx: ParseContext, text: string, t: ResolvedTime |
   }
   const hash = text.indexOf('#', p);
   if (hash < 0 || hash - p > 45) return { unparsed: 'client line without addr#port' };
-  const addr = normIp(text.slice(p, hash));
+  const addr = canonIp(text.slice(p, hash));
   if (!addr) return { unparsed: 'client address is not an IP address' };
   let e = hash + 1;
   while (e < text.length && isDigit(text.charCodeAt(e))) e++;
@@ -145,7 +145,7 @@ function query(msg: Message, ctx: ParseContext, rest: string, client: string, cl
   let resolver: string | null = null;
   if (s4 > 0 && rest.charCodeAt(s4 + 1) === 40 /* ( */) {
     const close = rest.indexOf(')', s4 + 2);
-    if (close > 0) resolver = normIp(rest.slice(s4 + 2, close));
+    if (close > 0) resolver = canonIp(rest.slice(s4 + 2, close));
   }
   if (!t) return { unparsed: 'no time stamp' };
   const r: DnsQueryRecord = { kind: 'dnsquery', ...base(msg, ctx, t), client, clientPort, qname: qname(name), qtype };
@@ -208,4 +208,21 @@ function num(s: string, p: number, n: number): number {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** normIp with a small memo: resolvers see the same clients over and over, and IPv6 canonicalisation is costly. */
+const ipMemo = new Map<string, string | null>();
+function canonIp(s: string): string | null {
+  let v = ipMemo.get(s);
+  if (v === undefined) {
+    v = normIp(s);
+    if (ipMemo.size >= 4096) ipMemo.clear();
+    ipMemo.set(s, v);
+  }
+  return v;
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
+  return true;
 }

@@ -23,7 +23,7 @@ export default powerdnsRecursor;
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
   let text = msg.body;
-  if (text.trim() === '') return { unparsed: 'empty message' };
+  if (isBlank(text)) return { unparsed: 'empty message' };
   if (looksBinary(text)) return { unparsed: 'binary data, not a log line' };
   const h = msg.header;
   const t: ResolvedTime | undefined = h?.stamp;
@@ -119,17 +119,17 @@ function hostPort(s: string): { ip: string; port?: number } | null {
   if (s.length > 60) return null;
   if (s.charCodeAt(0) === 91) {
     const close = s.indexOf(']');
-    const ip = close > 0 ? normIp(s.slice(1, close)) : null;
+    const ip = close > 0 ? canonIp(s.slice(1, close)) : null;
     if (!ip) return null;
     if (s.charCodeAt(close + 1) !== 58) return { ip };
     const port = portOf(s.slice(close + 2));
     return port === null ? null : { ip, port };
   }
-  const whole = normIp(s);
+  const whole = canonIp(s);
   if (whole) return { ip: whole };
   const c = s.lastIndexOf(':');
   if (c <= 0) return null;
-  const ip = normIp(s.slice(0, c));
+  const ip = canonIp(s.slice(0, c));
   const port = portOf(s.slice(c + 1));
   return ip && !ip.includes(':') && port !== null ? { ip, port } : null;
 }
@@ -199,4 +199,21 @@ function isEpoch(s: string): boolean {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** normIp with a small memo: resolvers see the same clients over and over, and IPv6 canonicalisation is costly. */
+const ipMemo = new Map<string, string | null>();
+function canonIp(s: string): string | null {
+  let v = ipMemo.get(s);
+  if (v === undefined) {
+    v = normIp(s);
+    if (ipMemo.size >= 4096) ipMemo.clear();
+    ipMemo.set(s, v);
+  }
+  return v;
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
+  return true;
 }

@@ -25,7 +25,7 @@ export default unbound;
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
   let text = msg.body;
-  if (text.trim() === '') return { unparsed: 'empty message' };
+  if (isBlank(text)) return { unparsed: 'empty message' };
   if (looksBinary(text)) return { unparsed: 'binary data, not a log line' };
   const h = msg.header;
   let t: ResolvedTime | undefined = h?.stamp;
@@ -80,7 +80,7 @@ function queryOrReply(msg: Message, ctx: ParseContext, m: string, t: ResolvedTim
     if (Number.isInteger(port) && port >= 0 && port <= 65535) clientPort = port;
     clientText = clientText.slice(0, atSign);
   }
-  const client = clientText.length <= 45 ? normIp(clientText) : null;
+  const client = clientText.length <= 45 ? canonIp(clientText) : null;
   if (!client) {
     // log-local-actions: "example.lan. static 127.0.0.1@54158 www.example.lan. A IN" (the query line records it).
     if (tok.length === 6 && tok[2]!.includes('@')) return { skip: 'log-local-actions line: the lookup is recorded by its query line' };
@@ -99,7 +99,7 @@ function queryOrReply(msg: Message, ctx: ParseContext, m: string, t: ResolvedTim
   if (isReply && tok.length >= 9) {
     // log-destaddr (unbound ≥ 1.20) appends the address the query arrived on as "addr@port".
     const d = tok[8]!, a = d.lastIndexOf('@');
-    const resolver = a > 0 ? normIp(d.slice(0, a)) : null;
+    const resolver = a > 0 ? canonIp(d.slice(0, a)) : null;
     if (resolver) r.resolver = resolver;
   }
   return { records: [r] };
@@ -142,5 +142,22 @@ function isUpperWord(s: string): boolean {
     const c = s.charCodeAt(i);
     if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
   }
+  return true;
+}
+
+/** normIp with a small memo: resolvers see the same clients over and over, and IPv6 canonicalisation is costly. */
+const ipMemo = new Map<string, string | null>();
+function canonIp(s: string): string | null {
+  let v = ipMemo.get(s);
+  if (v === undefined) {
+    v = normIp(s);
+    if (ipMemo.size >= 4096) ipMemo.clear();
+    ipMemo.set(s, v);
+  }
+  return v;
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
   return true;
 }
