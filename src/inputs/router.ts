@@ -81,6 +81,21 @@ export class Router {
     return this.unmatched.add(raw, received);
   }
 
+  /**
+   * For inputs that decode messages themselves (IPFIX / NetFlow v9, src/inputs/ipfix/): the ingestor of the
+   * first source of this format whose match.sender is the sender, or that names no sender; undefined when
+   * none claims it. Counts one received message (a datagram) for that source.
+   */
+  ingestorFor(format: string, sender: string): Ingestor | undefined {
+    const from = normIp(sender) ?? sender;
+    for (const r of this.routes) {
+      if (r.cfg.format !== format || (r.sender && r.sender !== from)) continue;
+      this.counters.get(r.cfg.id)!.received++;
+      return r.ing;
+    }
+    return undefined;
+  }
+
   drop(source: string, n = 1): void {
     const c = this.counters.get(source) ?? { received: 0, dropped: 0 };
     c.dropped += n;

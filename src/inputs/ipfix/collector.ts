@@ -1,0 +1,125 @@
+// IPFIX / NetFlow v9 over UDP: a socket, the decoder (./decoder.ts), and each data record handed to the
+// ingestor of the source the exporter belongs to (Ingestor.addDecoded: the records plus their text rendering,
+// kept as evidence). UDP cannot push back: what the kernel drops under overload is lost; the counters and the
+// exporters' sequence numbers make it visible.
+import { createSocket, type Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import type { Ingestor } from '../../ingest/pipeline.ts';
+import type { Micros } from '../../records/record.ts';
+import { IpfixDecoder, type DecoderOptions, type Emit, type ExporterCounters } from './decoder.ts';
+import { PROFILES, type Profile } from './nat.ts';
+
+export interface IpfixCollectorOptions extends Omit<DecoderOptions, 'profileFor'> {
+  host: string;
+  /** UDP port (4739 is IPFIX's, 2055 / 9995 / 9996 are common for NetFlow v9); 0 = any free port. */
+  port: number;
+  /**
+   * The ingestor that takes the records of this exporter (its source address, as the socket reports it), or
+   * undefined when no source claims it: then the packet is still decoded (templates learnt, counters kept) and
+   * its records are counted as `unclaimed`, not stored. With the server's Router: (a) => router.ingestorFor('ipfix', a).
+   */
+  ingestorFor: (exporter: string) => Ingestor | undefined;
+  /** natEvent numbering: one profile for every exporter, or per exporter address (others: 'rfc8158'). */
+  profile?: Profile | Record<string, Profile> | ((exporter: string) => Profile);
+  /** Socket receive buffer (default 8 MiB: a burst of NAT events must not overflow it). */
+  recvBufferSize?: number;
+  /** How often expired templates and held data sets are swept, ms (default 10 000). */
+  sweepMs?: number;
+}
+
+export interface IpfixCollectorStatus {
+  address: string;
+  port: number;
+  /** Data records decoded for exporters no source claims (not stored). */
+  unclaimed: number;
+  /** Records the store refused (a failed write); the last error message. */
+  storeErrors: number;
+  lastStoreError?: string;
+  /** Datagrams from more exporters than the decoder tracks. */
+  refused: number;
+  totals: ExporterCounters;
+  exporters: Record<string, ExporterCounters & { pendingSets: number; templatesKnown: number; profile: Profile }>;
+}
+
+export interface IpfixCollector {
+  readonly socket: Socket;
+  address(): AddressInfo;
+  status(): IpfixCollectorStatus;
+  close(): Promise<void>;
+}
+
+/** Turns the `profile` option into the decoder's per-exporter lookup; throws on an unknown profile name. */
+export function profileLookup(p: IpfixCollectorOptions['profile']): (exporter: string) => Profile {
+  const check = (v: string, where: string): Profile => {
+    if (!PROFILES.includes(v as Profile)) throw new Error(`ipfix ${where}: unknown profile '${v}' (known: ${PROFILES.join(', ')})`);
+    return v as Profile;
+  };
+  if (p === undefined) return () => 'rfc8158';
+  if (typeof p === 'function') return p;
+  if (typeof p === 'string') {
+    const one = check(p, 'profile');
+    return () => one;
+  }
+  const map = new Map(Object.entries(p).map(([k, v]) => [k, check(v, `profile for ${k}`)]));
+  return (e) => map.get(e) ?? 'rfc8158';
+}
+
+export async function createIpfixCollector(opts: IpfixCollectorOptions): Promise<IpfixCollector> {
+  const dec = new IpfixDecoder({ ...opts, profileFor: profileLookup(opts.profile) });
+  let unclaimed = 0;
+  let storeErrors = 0;
+  let lastStoreError: string | undefined;
+  const onStoreError = (e: unknown) => {
+    storeErrors++;
+    lastStoreError = e instanceof Error ? e.message : String(e);
+  };
+  // One emit function per ingestor (no closure per packet).
+  const emits = new WeakMap<Ingestor, Emit>();
+  const emitFor = (ing: Ingestor): Emit => {
+    let e = emits.get(ing);
+    if (!e) {
+      e = (raw, records, skip, received) => void ing.addDecoded(raw, received, records, skip).catch(onStoreError);
+      emits.set(ing, e);
+    }
+    return e;
+  };
+  const drop: Emit = () => void unclaimed++;
+
+  const sock = createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: opts.recvBufferSize ?? 8 << 20 });
+  sock.on('message', (msg, rinfo) => {
+    const received: Micros = Date.now() * 1000;
+    let ing: Ingestor | undefined;
+    try {
+      ing = opts.ingestorFor(rinfo.address);
+    } catch (e) {
+      onStoreError(e);
+    }
+    dec.packet(msg, rinfo.address, received, ing ? emitFor(ing) : drop);
+  });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(opts.port, opts.host, () => {
+      sock.off('error', reject);
+      resolve();
+    });
+  });
+  sock.on('error', onStoreError); // a socket error after bind (rare on UDP) must not crash the server
+  const timer = setInterval(() => dec.sweep(Date.now() * 1000), opts.sweepMs ?? 10_000);
+  timer.unref();
+
+  return {
+    socket: sock,
+    address: () => sock.address(),
+    status: () => {
+      const a = sock.address();
+      const t = dec.totals();
+      const { exporters: _e, refused, ...totals } = t;
+      return { address: a.address, port: a.port, unclaimed, storeErrors, lastStoreError, refused, totals, exporters: dec.counters() };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        sock.close(() => resolve());
+      }),
+  };
+}
