@@ -23,6 +23,7 @@ export const addrwatch: Parser = {
 export default addrwatch;
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
+  if (msg.body.length > 512) return { unparsed: 'line too long for an addrwatch pairing' };
   let body = msg.body.trimEnd();
   if (body === '') return { unparsed: 'empty message' };
   if (looksBinary(body)) return { unparsed: 'binary data, not a log line' };

@@ -45,6 +45,7 @@ export const arpwatch: Parser = {
 export default arpwatch;
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
+  if (msg.body.length > 512) return { unparsed: 'line too long for an arpwatch message' };
   const body = msg.body.trimEnd();
   if (body === '') return { unparsed: 'empty message' };
   if (looksBinary(body)) return { unparsed: 'binary data, not a log line' };

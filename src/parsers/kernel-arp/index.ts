@@ -74,6 +74,7 @@ function classify(body: string): Found {
 
 /** FreeBSD if_ether.c messages after "arp: ". MACs are printed %*D: two hex digits per byte. */
 function freebsdArp(s: string): Found {
+  if (s.length > 300) return { skip: 'kernel arp message without an address binding' };
   const t = s.replace(/!$/, '').split(' ');
   // "<ip> moved from <old> to <new> on <if>"
   if (t.length === 8 && t[1] === 'moved' && t[2] === 'from' && t[4] === 'to' && t[6] === 'on') {
@@ -98,6 +99,7 @@ function freebsdArp(s: string): Found {
 function linuxIpv6(s: string): Found {
   const colon = s.indexOf(': IPv6 duplicate address ');
   if (colon <= 0) return { skip: 'kernel IPv6 message without an address binding' };
+  if (s.length > 400) return { unparsed: 'malformed kernel IPv6 duplicate address message' };
   const iface = s.slice(0, colon);
   const t = s.slice(colon + 25).split(' ');
   if (t.length === 5 && t[1] === 'used' && t[2] === 'by' && t[4] === 'detected!') return pair(t[0], t[3], 'kernel ipv6 duplicate address', iface);
