@@ -106,3 +106,28 @@ export function macToNumber(mac: string): number {
 export function numberToMac(n: number): string {
   return n.toString(16).padStart(12, '0').match(/../g)!.join(':');
 }
+
+/**
+ * Writes a canonical IP's 128-bit value as four little-endian 32-bit words at out[off..off+3] (word 0 is
+ * the least significant; IPv4 as ::ffff:a.b.c.d). The column form of addresses: no BigInt per row.
+ */
+export function ipWords(ip: string, out: Uint32Array, off: number): void {
+  if (ip.indexOf(':') < 0) {
+    out[off] = ipv4ToNumber(ip);
+    out[off + 1] = 0xffff;
+    out[off + 2] = 0;
+    out[off + 3] = 0;
+    return;
+  }
+  const v = ipToBigInt(ip);
+  out[off] = Number(v & 0xffffffffn);
+  out[off + 1] = Number((v >> 32n) & 0xffffffffn);
+  out[off + 2] = Number((v >> 64n) & 0xffffffffn);
+  out[off + 3] = Number(v >> 96n);
+}
+
+/** The canonical text of the address held in four words (see ipWords). */
+export function wordsToIp(w: Uint32Array, off: number): string {
+  if (w[off + 1] === 0xffff && w[off + 2] === 0 && w[off + 3] === 0) return numberToIpv4(w[off]!);
+  return bigIntToIp((BigInt(w[off + 3]!) << 96n) | (BigInt(w[off + 2]!) << 64n) | (BigInt(w[off + 1]!) << 32n) | BigInt(w[off]!));
+}

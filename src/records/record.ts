@@ -100,8 +100,13 @@ export interface SessionRecord extends RecordBase {
   durationS?: number;
 }
 
-export type NatEvent = 'new' | 'update' | 'destroy' | 'deny';
-export type Proto = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
+export const NAT_EVENTS = ['new', 'update', 'destroy', 'deny'] as const;
+export const PROTOS = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
+export type NatEvent = (typeof NAT_EVENTS)[number];
+export type Proto = (typeof PROTOS)[number];
+
+/** Time flags as bits, for stores and the column form of records. */
+export const FLAG_BITS = { zoneAssumed: 1, ambiguous: 2, nonexistent: 4, yearInferred: 8 } as const;
 
 /** One translation event: inside ip:port ↔ public ip:port towards dst ip:port. */
 export interface NatRecord extends RecordBase {

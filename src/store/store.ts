@@ -11,17 +11,52 @@ export type Stored<K extends Kind = Kind> = Omit<RecordOf<K>, 'raw' | 'received'
   received?: Micros;
 };
 
-/** The lines of one batch, day-partitioned by the ingest pipeline; records point into `lines` by index. */
+/**
+ * The lines of one batch, day-partitioned by the ingest pipeline. Records point at their line by `line`:
+ * with `lines`, the index into it; with pre-encoded `chunks`, chunk index × 65536 + index in the chunk.
+ */
 export interface DayBatch {
   /** UTC day, YYYY-MM-DD. */
   day: string;
   source: string;
-  /** Original lines (or blocks) kept as evidence. */
+  /** Original lines (or blocks) kept as evidence; empty when `chunks` carries them. */
   lines: string[];
   /** Receive time of each line, UTC µs. */
   received: Micros[];
-  /** Records with the index of the line they came from. */
+  /** The lines already compressed (src/store/raw-archive.ts encodeChunkSync), in order. */
+  chunks?: { data: Uint8Array; lines: number }[];
+  /** Records with the position of the line they came from. */
   records: { rec: WhowasRecord; line: number }[];
+  /** NAT records in column form (the hot path); never also in `records`. */
+  nat?: NatColumns;
+}
+
+/**
+ * NAT events of a batch as columns, one entry per row, so millions of them cross threads and reach a store
+ * without an object each. Addresses are four little-endian 32-bit words per row (addr.ts ipWords).
+ * Codes index NAT_EVENTS / PROTOS of src/records/record.ts.
+ */
+export interface NatColumns {
+  n: number;
+  /** Event time, UTC µs. */
+  ts: BigInt64Array;
+  /** tsAlt for an ambiguous local stamp, else 0. */
+  tsAlt: BigInt64Array;
+  /** Time flag bits (FLAG_BITS). */
+  tflags: Uint8Array;
+  event: Uint8Array;
+  proto: Uint8Array;
+  failed: Uint8Array;
+  inIp: Uint32Array;
+  inPort: Uint16Array;
+  pubIp: Uint32Array;
+  pubPort: Uint16Array;
+  /** 1 when the device logged a destination. */
+  hasDst: Uint8Array;
+  dstIp: Uint32Array;
+  dstPort: Uint16Array;
+  /** Line position, as DayBatch.records' `line`. */
+  line: Uint32Array;
 }
 
 export interface TimeRange {
@@ -95,6 +130,11 @@ export interface Store {
   days(): Promise<string[]>;
   /** Drops a whole day and gives its disk space back. */
   dropDay(day: string): Promise<void>;
+  /**
+   * Rewrites a day in time order into compact storage. Cheap to repeat; worth it once a day is complete
+   * or after a bulk load (many small commits leave partly filled blocks behind).
+   */
+  compactDay(day: string): Promise<void>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // dropping a day deletes its file, which gives the disk back at once (DuckDB does not shrink a file after
 // DELETE). Rows are appended in arrival order, so each row group's min/max zone map on `ts` prunes a
 // lookup to the few row groups around T.
-import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIGINT,
@@ -20,13 +20,15 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { Kind, Micros, TimeFlags, WhowasRecord } from '../../records/record.ts';
-import { bigIntToIp, ipToBigInt, macToNumber, numberToMac, normIp, normMac } from '../../records/addr.ts';
-import { decodeChunk, encodeChunk, makeRawRef, splitRawRef } from '../raw-archive.ts';
+import { FLAG_BITS, type Kind, type Micros, type NatRecord, type TimeFlags, type WhowasRecord } from '../../records/record.ts';
+import { bigIntToIp, ipToBigInt, ipWords, macToNumber, numberToMac, normIp, normMac, wordsToIp } from '../../records/addr.ts';
+import { concatNat, NatColumnBuilder } from '../nat-columns.ts';
+import { decodeChunk, encodeChunk, MAX_CHUNK_LINES, RAW_CHUNK_LINES } from '../raw-archive.ts';
 import type {
   BindingQuery,
   DayBatch,
   DnsQuery,
+  NatColumns,
   NatQuery,
   PortBlockQuery,
   SessionQuery,
@@ -36,7 +38,7 @@ import type {
   TimeRange,
 } from '../store.ts';
 import { daysBetween } from '../store.ts';
-import { AUX_DDL, FLAG_BITS, columnsOf, ddl, type Column, type ColType } from './schema.ts';
+import { AUX_DDL, columnsOf, ddl, type Column, type ColType } from './schema.ts';
 
 const DUCK_TYPE: Record<ColType, DuckDBType> = {
   ts: TIMESTAMP,
@@ -51,19 +53,18 @@ const DUCK_TYPE: Record<ColType, DuckDBType> = {
 };
 
 const CHUNK_ROWS = 2048;
-/**
- * Lines per raw chunk: evidence for one record inflates one chunk, so this bounds that cost (~1 ms for
- * 1024 conntrack lines) while keeping deflate's ratio high (similar neighbouring lines).
- */
-export const RAW_CHUNK_LINES = 1024;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** State of one attached day file. */
 interface Day {
   alias: string;
   nextChunk: number;
-  /** Destination address → dictionary id, loaded lazily for writing. */
-  peers?: Map<string, number>;
+  /** Number of the day's next line (raw_ref of the next record's line). */
+  nextLine: number;
+  /** The raw archive's chunk index, loaded lazily for reading (evidence, NAT sources). */
+  chunkIndex?: ChunkIndex;
+  /** Destination address (peerKey) → dictionary id, loaded lazily for writing. */
+  peers?: Map<number | string, number>;
   nextPeer: number;
   /** Public (NAT) addresses seen this day, loaded lazily for writing. */
   publics?: Set<string>;
@@ -143,24 +144,27 @@ export class DuckDbStore implements Store {
       for (const s of AUX_DDL(alias)) await this.w.run(s);
     }
     const mx = await this.w.runAndReadAll(
-      `SELECT coalesce(max(chunk_id), -1) AS c FROM ${alias}.raw_chunk`,
+      `SELECT coalesce(max(chunk_id), -1) AS c, coalesce(max(first_line + n), 0) AS l FROM ${alias}.raw_chunk`,
     );
     // The raw archive lives beside the day file: DuckDB reads a blob through overflow blocks (measured
     // ~17 ms per chunk), a positioned file read costs microseconds.
     const rawFd = openSync(this.rawPath(day), 'a+');
-    const d: Day = { alias, nextChunk: Number(mx.getRowObjectsJS()[0]!.c) + 1, nextPeer: 0, rawFd };
+    const top = mx.getRowObjectsJS()[0]!;
+    const d: Day = { alias, nextChunk: Number(top.c) + 1, nextLine: Number(top.l), nextPeer: 0, rawFd };
     this.attached.set(day, d);
     return d;
   }
 
-  private async loadPeers(d: Day): Promise<Map<string, number>> {
+  private async loadPeers(d: Day): Promise<Map<number | string, number>> {
     if (d.peers) return d.peers;
     const res = await this.w.runAndReadAll(`SELECT id, ip FROM ${d.alias}.peer`);
-    const m = new Map<string, number>();
+    const m = new Map<number | string, number>();
+    const w = new Uint32Array(4);
     let next = 0;
     for (const row of res.getRowsJS()) {
       const id = Number(row[0]);
-      m.set(bigIntToIp(row[1] as bigint), id);
+      ipWords(bigIntToIp(row[1] as bigint), w, 0);
+      m.set(peerKey(w, 0), id);
       if (id >= next) next = id + 1;
     }
     d.peers = m;
@@ -182,6 +186,40 @@ export class DuckDbStore implements Store {
       .map((f) => f.slice(0, -'.duckdb'.length))
       .filter((d) => DAY_RE.test(d))
       .sort();
+  }
+
+  async compactDay(day: string): Promise<void> {
+    await this.serialWrite(async () => {
+      const d = await this.attach(day, false);
+      if (!d) return;
+      const tmp = `${this.dayPath(day)}.compact`;
+      rmSync(tmp, { force: true });
+      rmSync(`${tmp}.wal`, { force: true });
+      const rg = this.opts.rowGroupSize ?? 491_520;
+      await this.w.run(`ATTACH '${tmp}' AS compact_tmp (STORAGE_VERSION 'v1.2.0', ROW_GROUP_SIZE ${rg})`);
+      try {
+        for (const kind of Object.keys(TABLES_KINDS) as Kind[]) {
+          await this.w.run(ddl(kind, 'compact_tmp'));
+          // Line order (raw_ref): a log's line order is its time order, so ts zone maps stay narrow, and
+          // raw_ref stays monotone (ordering by ts would scramble it across sources: +2.6 B/row measured).
+          await this.w.run(`INSERT INTO compact_tmp.${kind} SELECT * FROM ${d.alias}.${kind} ORDER BY raw_ref`);
+        }
+        for (const s of AUX_DDL('compact_tmp')) await this.w.run(s);
+        for (const t of ['peer', 'pubaddr', 'raw_chunk']) await this.w.run(`INSERT INTO compact_tmp.${t} SELECT * FROM ${d.alias}.${t}`);
+        await this.w.run('CHECKPOINT compact_tmp');
+      } catch (e) {
+        await this.w.run('DETACH compact_tmp').catch(() => undefined);
+        rmSync(tmp, { force: true });
+        throw e;
+      }
+      await this.w.run('DETACH compact_tmp');
+      await this.w.run(`DETACH ${d.alias}`);
+      this.attached.delete(day);
+      closeSync(d.rawFd);
+      // rename() is atomic: a crash leaves either the old file or the new one, never half of either.
+      renameSync(tmp, this.dayPath(day));
+      rmSync(`${this.dayPath(day)}.wal`, { force: true });
+    });
   }
 
   async dropDay(day: string): Promise<void> {
@@ -217,48 +255,62 @@ export class DuckDbStore implements Store {
   }
 
   async writeDay(batch: DayBatch): Promise<void> {
-    if (batch.lines.length === 0) return;
-    // Compress (zlib's thread pool) while the previous batch is still being written.
-    const blobs = await Promise.all(
-      Array.from({ length: Math.ceil(batch.lines.length / RAW_CHUNK_LINES) }, (_, i) =>
-        encodeChunk({
-          lines: batch.lines.slice(i * RAW_CHUNK_LINES, (i + 1) * RAW_CHUNK_LINES),
-          received: batch.received.slice(i * RAW_CHUNK_LINES, (i + 1) * RAW_CHUNK_LINES),
-        }),
-      ),
-    );
+    const lineCount = batch.chunks ? batch.chunks.reduce((n, c) => n + c.lines, 0) : batch.lines.length;
+    if (lineCount === 0) return;
+    // Lines still as text are compressed now (zlib's thread pool) while the previous batch is written;
+    // record line numbers become chunk positions (chunk × 65536 + index), as workers deliver them.
+    let chunks = batch.chunks;
+    let records = batch.records;
+    if (!chunks) {
+      const blobs = await Promise.all(
+        Array.from({ length: Math.ceil(batch.lines.length / RAW_CHUNK_LINES) }, (_, i) =>
+          encodeChunk({
+            lines: batch.lines.slice(i * RAW_CHUNK_LINES, (i + 1) * RAW_CHUNK_LINES),
+            received: batch.received.slice(i * RAW_CHUNK_LINES, (i + 1) * RAW_CHUNK_LINES),
+          }),
+        ),
+      );
+      chunks = blobs.map((data, i) => ({ data, lines: Math.min(RAW_CHUNK_LINES, batch.lines.length - i * RAW_CHUNK_LINES) }));
+      records = records.map((r) => ({ rec: r.rec, line: Math.floor(r.line / RAW_CHUNK_LINES) * CHUNK_POS + (r.line % RAW_CHUNK_LINES) }));
+    }
+    // NAT rows always take the column path; records that arrive as objects are turned into columns here.
+    let nat = batch.nat;
+    const natObjects = records.filter((r) => r.rec.kind === 'nat');
+    if (natObjects.length) {
+      const b = new NatColumnBuilder();
+      for (const r of natObjects) b.add(r.rec as NatRecord, r.line);
+      nat = nat ? concatNat([{ c: nat, shift: 0 }, { c: b.finish(), shift: 0 }]) : b.finish();
+      records = records.filter((r) => r.rec.kind !== 'nat');
+    }
+    const allChunks = chunks;
     await this.serialWrite(async () => {
       const d = (await this.attach(batch.day, true))!;
       const byKind = new Map<Kind, { rec: WhowasRecord; line: number }[]>();
-      for (const item of batch.records) {
+      for (const item of records) {
         let list = byKind.get(item.rec.kind);
         if (!list) byKind.set(item.rec.kind, (list = []));
         list.push(item);
       }
       const chunkId = d.nextChunk;
-      const peers = byKind.has('nat') ? await this.loadPeers(d) : undefined;
-      const newPeers: [string, number][] = [];
-      const publics = byKind.has('nat') || byKind.has('portblock') ? await this.loadPublics(d) : undefined;
+      // Chunk position (chunk × 65536 + index) → the day's line number.
+      const firstLines: number[] = [];
+      let lineNo = d.nextLine;
+      for (const c of allChunks) (firstLines.push(lineNo), (lineNo += c.lines));
+      const toRef = (pos: number) => firstLines[Math.floor(pos / CHUNK_POS)]! + (pos % CHUNK_POS);
+      const peers = nat ? await this.loadPeers(d) : undefined;
+      const newPeers: PeerKey[] = [];
+      const publics = nat || byKind.has('portblock') ? await this.loadPublics(d) : undefined;
       const newPublics: string[] = [];
-      for (const k of ['nat', 'portblock'] as const)
-        for (const { rec } of byKind.get(k) ?? []) {
-          const ip = (rec as { pubIp: string }).pubIp;
-          if (!publics!.has(ip)) (publics!.add(ip), newPublics.push(ip));
-        }
+      const addPublic = (ip: string) => {
+        if (!publics!.has(ip)) (publics!.add(ip), newPublics.push(ip));
+      };
+      for (const { rec } of byKind.get('portblock') ?? []) addPublic((rec as { pubIp: string }).pubIp);
+      if (nat) for (const ip of distinctIps(nat.pubIp, nat.n)) addPublic(ip);
       let rawStart = -1;
       await this.w.run('BEGIN TRANSACTION');
       try {
-        for (const [kind, items] of byKind) {
-          await this.appendRows(d, kind, items, chunkId, (ip) => {
-            let id = peers!.get(ip);
-            if (id === undefined) {
-              id = d.nextPeer++;
-              peers!.set(ip, id);
-              newPeers.push([ip, id]);
-            }
-            return id;
-          });
-        }
+        for (const [kind, items] of byKind) await this.appendRows(d, kind, items, toRef);
+        if (nat) await this.appendNat(d, nat, toRef, peers!, newPeers);
         if (newPeers.length) await this.appendPeers(d, newPeers);
         for (const ip of newPublics)
           await this.w.run(`INSERT INTO ${d.alias}.pubaddr VALUES ($1)`, [this.ipNum(ip)] as never);
@@ -266,19 +318,21 @@ export class DuckDbStore implements Store {
         rawStart = fstatSync(d.rawFd).size;
         let off = rawStart;
         const rows: string[] = [];
-        for (let i = 0; i < blobs.length; i++) {
-          const b = blobs[i]!;
-          writeSync(d.rawFd, b, 0, b.length, off);
-          rows.push(`(${chunkId + i}, $src, ${Math.min(RAW_CHUNK_LINES, batch.lines.length - i * RAW_CHUNK_LINES)}, ${off}, ${b.length})`);
-          off += b.length;
+        for (let i = 0; i < allChunks.length; i++) {
+          const b = allChunks[i]!;
+          writeSync(d.rawFd, b.data, 0, b.data.length, off);
+          rows.push(`(${chunkId + i}, $src, ${b.lines}, ${off}, ${b.data.length}, ${firstLines[i]})`);
+          off += b.data.length;
         }
         await this.w.run(`INSERT INTO ${d.alias}.raw_chunk VALUES ${rows.join(', ')}`, { src: batch.source });
         await this.w.run('COMMIT');
-        d.nextChunk = chunkId + blobs.length;
+        d.nextChunk = chunkId + allChunks.length;
+        d.nextLine = lineNo;
+        d.chunkIndex = undefined;
       } catch (e) {
         await this.w.run('ROLLBACK').catch(() => undefined);
         if (rawStart >= 0) ftruncateSync(d.rawFd, rawStart);
-        for (const [ip] of newPeers) peers!.delete(ip);
+        for (const k of newPeers) peers!.delete(k.key);
         d.nextPeer -= newPeers.length;
         for (const ip of newPublics) publics!.delete(ip);
         throw e;
@@ -286,7 +340,74 @@ export class DuckDbStore implements Store {
     });
   }
 
-  private async appendPeers(d: Day, peers: [string, number][]): Promise<void> {
+  /**
+   * NAT columns → DuckDB vectors by typed-array copies: no value object per cell. Addresses are written
+   * as the UHUGEINT's four 32-bit words; destinations go through the day's dictionary (`peer`).
+   */
+  private async appendNat(d: Day, c: NatColumns, toRef: (pos: number) => number, peers: Map<number | string, number>, newPeers: PeerKey[]): Promise<void> {
+    const cols = columnsOf('nat');
+    const types = cols.map((col) => (col.name === 'raw_ref' ? BIGINT : DUCK_TYPE[col.type]));
+    const at = (name: string) => cols.findIndex((col) => col.name === name);
+    const I = {
+      ts: at('ts'), tsAlt: at('ts_alt'), tflags: at('tflags'), ref: at('raw_ref'), event: at('event'), proto: at('proto'),
+      failed: at('failed'), inIp: at('in_ip'), shift: at('port_shift'), pubIp: at('pub_ip'), pubPort: at('pub_port'), dstId: at('dst_id'), dstPort: at('dst_port'),
+    };
+    const app = await this.w.createAppender('nat', 'main', d.alias);
+    try {
+      for (let base = 0; base < c.n; base += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, c.n - base);
+        const end = base + n;
+        const chunk = DuckDBDataChunk.create(types, n);
+        const v = types.map((_, i) => chunk.getColumnVector(i) as unknown as RawVector);
+        v[I.ts]!.items!.set(c.ts.subarray(base, end));
+        // ts_alt is null but for ambiguous local stamps: clear the validity mask at once, then set the few.
+        const alt = v[I.tsAlt]!;
+        allNull(alt, n);
+        for (let i = 0; i < n; i++) if (c.tsAlt[base + i] !== 0n) alt.setItem(i, { micros: c.tsAlt[base + i] });
+        v[I.tflags]!.items!.set(c.tflags.subarray(base, end));
+        // raw_ref: the line's number in the day, written as two 32-bit words (no BigInt per row).
+        const ref = u32(v[I.ref]!, n * 2);
+        for (let i = 0; i < n; i++) {
+          const r = toRef(c.line[base + i]!);
+          ref[i * 2] = r % 4294967296;
+          ref[i * 2 + 1] = Math.floor(r / 4294967296);
+        }
+        v[I.event]!.items!.set(c.event.subarray(base, end));
+        v[I.proto]!.items!.set(c.proto.subarray(base, end));
+        u8(v[I.failed]!, n).set(c.failed.subarray(base, end));
+        u32(v[I.inIp]!, n * 4).set(c.inIp.subarray(base * 4, end * 4));
+        u32(v[I.pubIp]!, n * 4).set(c.pubIp.subarray(base * 4, end * 4));
+        v[I.pubPort]!.items!.set(c.pubPort.subarray(base, end));
+        const shift = v[I.shift]!.items as Int32Array;
+        for (let i = 0; i < n; i++) shift[i] = c.inPort[base + i]! - c.pubPort[base + i]!;
+        const dst = v[I.dstId]!;
+        const dstPort = v[I.dstPort]!;
+        for (let i = 0; i < n; i++) {
+          const row = base + i;
+          if (!c.hasDst[row]) {
+            dst.setItem(i, null);
+            dstPort.setItem(i, null);
+            continue;
+          }
+          const key = peerKey(c.dstIp, row * 4);
+          let id = peers.get(key);
+          if (id === undefined) {
+            id = d.nextPeer++;
+            peers.set(key, id);
+            newPeers.push({ key, id, ip: wordsToIp(c.dstIp, row * 4) });
+          }
+          (dst.items as Int32Array)[i] = id;
+          (dstPort.items as Uint16Array)[i] = c.dstPort[row]!;
+        }
+        for (const x of v) x.flush();
+        app.appendDataChunk(chunk);
+      }
+    } finally {
+      app.closeSync();
+    }
+  }
+
+  private async appendPeers(d: Day, peers: PeerKey[]): Promise<void> {
     const app = await this.w.createAppender('peer', 'main', d.alias);
     for (let base = 0; base < peers.length; base += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, peers.length - base);
@@ -294,9 +415,9 @@ export class DuckDbStore implements Store {
       const ids = chunk.getColumnVector(0);
       const ips = chunk.getColumnVector(1);
       for (let i = 0; i < n; i++) {
-        const [ip, id] = peers[base + i]!;
-        ids.setItem(i, id as never);
-        ips.setItem(i, ipToBigInt(ip) as never); // not cached: destinations are many and seen once here
+        const p = peers[base + i]!;
+        ids.setItem(i, p.id as never);
+        ips.setItem(i, ipToBigInt(p.ip) as never); // not cached: destinations are many and seen once here
       }
       ids.flush();
       ips.flush();
@@ -309,12 +430,11 @@ export class DuckDbStore implements Store {
     d: Day,
     kind: Kind,
     items: { rec: WhowasRecord; line: number }[],
-    chunkId: number,
-    dstId: (ip: string) => number,
+    toRef: (pos: number) => number,
   ): Promise<void> {
     const cols = columnsOf(kind);
     const types = cols.map((c) => (c.name === 'raw_ref' ? BIGINT : DUCK_TYPE[c.type]));
-    const getters = cols.map((c) => this.encoder(c, chunkId, dstId));
+    const getters = cols.map((c) => this.encoder(c, toRef));
     const app = await this.w.createAppender(kind, 'main', d.alias);
     try {
       for (let base = 0; base < items.length; base += CHUNK_ROWS) {
@@ -336,23 +456,15 @@ export class DuckDbStore implements Store {
   /** Returns the function that turns a record into this column's DuckDB value. */
   private encoder(
     c: Column,
-    chunkId: number,
-    dstId: (ip: string) => number,
+    toRef: (pos: number) => number,
   ): (item: { rec: WhowasRecord; line: number }) => DuckDBValue | bigint | number | string | boolean | null {
     const field = c.field ?? c.name;
     switch (field) {
       case '$ref':
-        return (it) => BigInt(makeRawRef(chunkId + Math.floor(it.line / RAW_CHUNK_LINES), it.line % RAW_CHUNK_LINES));
+        return (it) => BigInt(toRef(it.line));
       case '$portShift':
-        return (it) => {
-          const r = it.rec as { inPort: number; pubPort: number };
-          return r.inPort - r.pubPort;
-        };
       case '$dstId':
-        return (it) => {
-          const ip = (it.rec as { dstIp?: string }).dstIp;
-          return ip === undefined ? null : dstId(ip);
-        };
+        throw new Error('NAT rows are written by appendNat');
       case 'flags':
         return (it) => encodeFlags(it.rec.flags);
     }
@@ -416,7 +528,14 @@ export class DuckDbStore implements Store {
       } as Record<string, DuckDBValue>);
       const rows = res.getRowsJS();
       const dstIds = kind === 'nat' ? await this.peerIps(d, rows, cols) : undefined;
-      for (const row of rows) out.push(decodeRow(kind, cols, row, day, dstIds));
+      const chunks = kind === 'nat' && rows.length ? await this.chunkIndex(d) : undefined;
+      const refIdx = cols.findIndex((c) => c.name === 'raw_ref');
+      for (const row of rows) {
+        const rec = decodeRow(kind, cols, row, day, dstIds);
+        // NAT rows keep no source column: their line's chunk names it.
+        if (chunks) (rec as { source: string }).source = chunks.find(Number(row[refIdx]))?.source ?? '?';
+        out.push(rec);
+      }
       if (out.length >= limit) break;
     }
     return out.slice(0, limit);
@@ -424,7 +543,7 @@ export class DuckDbStore implements Store {
 
   private async peerIps(d: Day, rows: unknown[][], cols: Column[]): Promise<Map<number, string>> {
     const idx = cols.findIndex((c) => c.name === 'dst_id');
-    const ids = [...new Set(rows.map((r) => Number(r[idx])))];
+    const ids = [...new Set(rows.filter((r) => r[idx] !== null).map((r) => Number(r[idx])))];
     const m = new Map<number, string>();
     if (!ids.length) return m;
     const res = await this.r.runAndReadAll(`SELECT id, ip FROM ${d.alias}.peer WHERE id IN (${ids.join(',')})`);
@@ -544,32 +663,36 @@ export class DuckDbStore implements Store {
 
   async evidence(refs: string[]): Promise<Map<string, { line: string; received: Micros; source: string }>> {
     const out = new Map<string, { line: string; received: Micros; source: string }>();
-    const byChunk = new Map<string, { day: string; chunkId: number; refs: [string, number][] }>();
+    const byChunk = new Map<string, { d: Day; chunk: ChunkEntry; refs: [string, number][] }>();
     for (const ref of refs) {
       const [day, n] = ref.split('#') as [string, string];
-      const { chunkId, index } = splitRawRef(Number(n));
-      const key = `${day}#${chunkId}`;
-      let e = byChunk.get(key);
-      if (!e) byChunk.set(key, (e = { day, chunkId, refs: [] }));
-      e.refs.push([ref, index]);
-    }
-    for (const { day, chunkId, refs: want } of byChunk.values()) {
       const d = await this.attach(day, false);
       if (!d) continue;
-      const res = await this.r.runAndReadAll(
-        `SELECT source, off, len FROM ${d.alias}.raw_chunk WHERE chunk_id = ${chunkId}`,
-      );
-      const row = res.getRowsJS()[0];
-      if (!row) continue;
-      const buf = Buffer.alloc(Number(row[2]));
-      readSync(d.rawFd, buf, 0, buf.length, Number(row[1]));
+      const chunk = (await this.chunkIndex(d)).find(Number(n));
+      if (!chunk) continue;
+      const key = `${day}#${chunk.firstLine}`;
+      let e = byChunk.get(key);
+      if (!e) byChunk.set(key, (e = { d, chunk, refs: [] }));
+      e.refs.push([ref, Number(n) - chunk.firstLine]);
+    }
+    for (const { d, chunk: c, refs: want } of byChunk.values()) {
+      const buf = Buffer.alloc(c.len);
+      readSync(d.rawFd, buf, 0, buf.length, c.off);
       const chunk = decodeChunk(buf);
       for (const [ref, index] of want) {
         const line = chunk.lines[index];
-        if (line !== undefined) out.set(ref, { line, received: chunk.received[index]!, source: String(row[0]) });
+        if (line !== undefined) out.set(ref, { line, received: chunk.received[index]!, source: c.source });
       }
     }
     return out;
+  }
+
+  /** The day's raw chunk index (one row per 1,024 lines: small), cached until the next write. */
+  private async chunkIndex(d: Day): Promise<ChunkIndex> {
+    if (d.chunkIndex) return d.chunkIndex;
+    const res = await this.r.runAndReadAll(`SELECT first_line, n, source, off, len FROM ${d.alias}.raw_chunk ORDER BY first_line`);
+    const entries = res.getRowsJS().map((r) => ({ firstLine: Number(r[0]), n: Number(r[1]), source: String(r[2]), off: Number(r[3]), len: Number(r[4]) }));
+    return (d.chunkIndex = new ChunkIndex(entries));
   }
 
   async stats(): Promise<StoreStats> {
@@ -612,6 +735,83 @@ export class DuckDbStore implements Store {
     this.r.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** Positions in a batch: chunk × CHUNK_POS + index in the chunk (see DayBatch). */
+const CHUNK_POS = MAX_CHUNK_LINES;
+
+interface ChunkEntry {
+  firstLine: number;
+  n: number;
+  source: string;
+  off: number;
+  len: number;
+}
+
+/** Sorted chunks of a day: which chunk holds line number L (binary search). */
+class ChunkIndex {
+  constructor(private readonly entries: ChunkEntry[]) {}
+
+  find(line: number): ChunkEntry | undefined {
+    let lo = 0, hi = this.entries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const e = this.entries[mid]!;
+      if (line < e.firstLine) hi = mid - 1;
+      else if (line >= e.firstLine + e.n) lo = mid + 1;
+      else return e;
+    }
+    return undefined;
+  }
+}
+
+/** A new destination for the day's dictionary. */
+interface PeerKey {
+  key: number | string;
+  id: number;
+  ip: string;
+}
+
+/** Dictionary key of the address at w[off..off+3]: the IPv4 number itself, or the four words as text. */
+function peerKey(w: Uint32Array, off: number): number | string {
+  if (w[off + 1] === 0xffff && w[off + 2] === 0 && w[off + 3] === 0) return w[off]!;
+  return `${w[off + 3]}:${w[off + 2]}:${w[off + 1]}:${w[off]}`;
+}
+
+/** Distinct addresses of an address column (n rows of four words). */
+function distinctIps(w: Uint32Array, n: number): string[] {
+  const seen = new Set<number | string>();
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = peerKey(w, i * 4);
+    if (!seen.has(k)) (seen.add(k), out.push(wordsToIp(w, i * 4)));
+  }
+  return out;
+}
+
+/** What appendNat needs of a DuckDB vector: its typed buffer (fixed-width types) or data view. */
+interface RawVector {
+  items?: { set(src: ArrayLike<number | bigint>): void } & ArrayLike<number | bigint>;
+  dataView?: DataView;
+  setItem(i: number, v: unknown): void;
+  flush(): void;
+}
+
+/** Marks every row of a fresh vector null (one fill instead of a BigInt operation per row). */
+function allNull(v: RawVector, n: number): void {
+  v.setItem(0, null); // makes the vector allocate its validity mask
+  const data = (v as unknown as { validity: { data: BigUint64Array } }).validity.data;
+  new Uint8Array(data.buffer, data.byteOffset, Math.ceil(n / 64) * 8).fill(0);
+}
+
+function u32(v: RawVector, words: number): Uint32Array {
+  const b = (v.items as unknown as Uint8Array | undefined) ?? v.dataView!;
+  return new Uint32Array(b.buffer, b.byteOffset, words);
+}
+
+function u8(v: RawVector, n: number): Uint8Array {
+  const b = (v.items as unknown as Uint8Array | undefined) ?? v.dataView!;
+  return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
 const TABLES_KINDS: Record<Kind, true> = {
@@ -665,6 +865,7 @@ function decodeRow<K extends Kind>(
     const v = row[i];
     const field = c.field ?? c.name;
     if (v === null || v === undefined) continue;
+    if (field === 'failed' && v === false) continue; // the column form stores "not failed" as false
     switch (field) {
       case '$ref':
         o.ref = `${day}#${Number(v)}`;

@@ -5,7 +5,7 @@
 // destination address through a per-day dictionary (`peer`), the inside port as a shift from the public
 // port (masquerade keeps it, so the shift is almost always 0 and run-length encodes to nothing), and no
 // copy of the raw stamp (it is in the raw line).
-import type { Kind } from '../../records/record.ts';
+import { NAT_EVENTS, PROTOS, type Kind } from '../../records/record.ts';
 
 export type ColType =
   | 'ts' // TIMESTAMP (µs)
@@ -55,8 +55,6 @@ const STAMP: Column[] = [
   { name: 'log_host', type: 'text', field: 'logHost', nullable: true },
 ];
 
-export const NAT_EVENTS = ['new', 'update', 'destroy', 'deny'] as const;
-export const PROTOS = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
 export const BLOCK_EVENTS = ['alloc', 'release', 'interim'] as const;
 
 export const TABLES: Record<Kind, Column[]> = {
@@ -146,8 +144,12 @@ export const TABLES: Record<Kind, Column[]> = {
   ],
 };
 
+/**
+ * A NAT row has no `source` column: its raw chunk names the source (raw_chunk.source), which saves a
+ * string per row on the hottest write path; queries fetch it through raw_ref.
+ */
 export function columnsOf(kind: Kind): Column[] {
-  return [...COMMON, ...TABLES[kind]];
+  return [...(kind === 'nat' ? COMMON.filter((c) => c.name !== 'source') : COMMON), ...TABLES[kind]];
 }
 
 export function ddl(kind: Kind, catalog: string): string {
@@ -164,7 +166,8 @@ export const AUX_DDL = (catalog: string) => [
   // Distinct NAT public addresses of the day: answers "is this a NAT address?" without a scan.
   `CREATE TABLE IF NOT EXISTS ${catalog}.pubaddr (ip UHUGEINT NOT NULL)`,
   // Index of the day's raw archive file (days/YYYY-MM-DD.raw): where each deflated chunk of lines lies.
-  `CREATE TABLE IF NOT EXISTS ${catalog}.raw_chunk (chunk_id INTEGER NOT NULL, source VARCHAR NOT NULL, n INTEGER NOT NULL, off BIGINT NOT NULL, len INTEGER NOT NULL)`,
+  // Lines are numbered densely through the day (first_line .. first_line + n - 1): a record's raw_ref is
+  // its line number, so raw_ref grows by one per line and compresses to almost nothing.
+  `CREATE TABLE IF NOT EXISTS ${catalog}.raw_chunk (chunk_id INTEGER NOT NULL, source VARCHAR NOT NULL, n INTEGER NOT NULL, off BIGINT NOT NULL, len INTEGER NOT NULL, first_line BIGINT NOT NULL)`,
 ];
 
-export const FLAG_BITS = { zoneAssumed: 1, ambiguous: 2, nonexistent: 4, yearInferred: 8 } as const;
