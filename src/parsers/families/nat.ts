@@ -1,8 +1,9 @@
 // Parsers of the 'nat' family, registered in ../registry.ts. Each parser lives in its own folder.
 import { ciscoAsa } from '../cisco-asa/index.ts';
 import { ciscoIosNat } from '../cisco-ios-nat/index.ts';
+import { fortigate } from '../fortigate/index.ts';
 import { juniperSrx } from '../juniper-srx/index.ts';
 import type { Parser } from '../parser.ts';
 import { ulogd2 } from '../ulogd2/index.ts';
 
-export const PARSERS: Parser[] = [ciscoAsa, ciscoIosNat, juniperSrx, ulogd2];
+export const PARSERS: Parser[] = [ciscoAsa, ciscoIosNat, fortigate, juniperSrx, ulogd2];

@@ -1,0 +1,200 @@
+// fortigate: NAT translations from FortiGate (FortiOS) traffic logs, key=value syslog
+//   date=… time=… eventtime=… tz="+0100" type="traffic" srcip= srcport= dstip= dstport= proto= action=
+//   sessionid= trandisp="snat" transip= transport= [tranip= tranport=] duration= rcvdpkt= …
+// A session log is written when the session ends and says how long it lasted: it gives the translation's start
+// and end (README.md). Forward scanner over key=value tokens, no regex.
+import type { NatRecord, Proto } from '../../records/record.ts';
+import type { Message } from '../../syslog/types.ts';
+import type { ResolvedTime } from '../../time/types.ts';
+import { ip, natRecord, notOurs, num, numOf, port, protoNumber } from '../families/nat-common.ts';
+import type { ParseContext, ParseResult, Parser } from '../parser.ts';
+
+export const fortigate: Parser = {
+  name: 'fortigate',
+  description: 'FortiGate traffic logs (key=value): source NAT (transip/transport) and port forwards (tranip/tranport)',
+  framing: 'line',
+  syslogHeader: 'optional',
+  parse,
+};
+export default fortigate;
+
+const F_DATE = 0, F_TIME = 1, F_TZ = 2, F_EVENTTIME = 3, F_TYPE = 4, F_ACTION = 5, F_SRCIP = 6, F_SRCPORT = 7, F_DSTIP = 8,
+  F_DSTPORT = 9, F_PROTO = 10, F_TRANSIP = 11, F_TRANSPORT = 12, F_TRANIP = 13, F_TRANPORT = 14, F_TRANDISP = 15,
+  F_SESSIONID = 16, F_DURATION = 17, F_RCVDPKT = 18, NF = 19;
+const VA = new Int32Array(NF), VB = new Int32Array(NF);
+
+function fieldId(s: string, a: number, len: number): number {
+  switch (len) {
+    case 2: return s.startsWith('tz', a) ? F_TZ : -1;
+    case 4:
+      if (s.startsWith('date', a)) return F_DATE;
+      if (s.startsWith('time', a)) return F_TIME;
+      return s.startsWith('type', a) ? F_TYPE : -1;
+    case 5:
+      if (s.startsWith('srcip', a)) return F_SRCIP;
+      if (s.startsWith('dstip', a)) return F_DSTIP;
+      return s.startsWith('proto', a) ? F_PROTO : -1;
+    case 6:
+      if (s.startsWith('action', a)) return F_ACTION;
+      return s.startsWith('tranip', a) ? F_TRANIP : -1;
+    case 7:
+      if (s.startsWith('srcport', a)) return F_SRCPORT;
+      if (s.startsWith('dstport', a)) return F_DSTPORT;
+      if (s.startsWith('transip', a)) return F_TRANSIP;
+      return s.startsWith('rcvdpkt', a) ? F_RCVDPKT : -1;
+    case 8:
+      if (s.startsWith('tranport', a)) return F_TRANPORT;
+      if (s.startsWith('trandisp', a)) return F_TRANDISP;
+      return s.startsWith('duration', a) ? F_DURATION : -1;
+    case 9:
+      if (s.startsWith('eventtime', a)) return F_EVENTTIME;
+      if (s.startsWith('transport', a)) return F_TRANSPORT;
+      return s.startsWith('sessionid', a) ? F_SESSIONID : -1;
+    default: return -1;
+  }
+}
+
+/** key=value / key="value" tokens separated by spaces. Returns the number of tokens seen. */
+function scan(s: string): number {
+  VA.fill(-1);
+  const n = s.length;
+  let p = 0, count = 0;
+  while (p < n) {
+    while (p < n && s.charCodeAt(p) === 32) p++;
+    const ka = p;
+    while (p < n && s.charCodeAt(p) !== 61 && s.charCodeAt(p) !== 32) p++;
+    if (p >= n) break;
+    if (s.charCodeAt(p) === 32) continue; // a bare word (a syslog relay's text): not ours
+    const id = fieldId(s, ka, p - ka);
+    p++;
+    let va: number, vb: number;
+    if (s.charCodeAt(p) === 34) {
+      va = p + 1;
+      vb = va;
+      let c;
+      while (vb < n && (c = s.charCodeAt(vb)) !== 34) vb += c === 92 ? 2 : 1;
+      if (vb > n) vb = n;
+      p = vb + 1;
+    } else {
+      va = p;
+      while (p < n && s.charCodeAt(p) !== 32) p++;
+      vb = p;
+    }
+    if (id >= 0 && VA[id]! < 0) {
+      VA[id] = va;
+      VB[id] = vb;
+    }
+    count++;
+  }
+  return count;
+}
+
+const has = (k: number) => VA[k]! >= 0;
+const str = (s: string, k: number) => (VA[k]! >= 0 ? s.slice(VA[k]!, VB[k]!) : undefined);
+const portOf = (s: string, k: number) => (VA[k]! >= 0 ? port(s, VA[k]!, VB[k]!) : -1);
+
+const START = new Set(['start']);
+const END = new Set(['accept', 'close', 'timeout', 'server-rst', 'client-rst']);
+
+function parse(msg: Message, ctx: ParseContext): ParseResult {
+  const s = msg.body;
+  if (scan(s) < 3 || !has(F_TYPE)) return notOurs(s, 'not a FortiGate key=value log line');
+  if (str(s, F_TYPE) !== 'traffic') return { skip: 'FortiGate log that is not a traffic log' };
+
+  const srcIp = ip(str(s, F_SRCIP) ?? ''), dstIp = ip(str(s, F_DSTIP) ?? '');
+  if (!srcIp || !dstIp) return { unparsed: 'traffic log without valid srcip/dstip' };
+  const protoNum = has(F_PROTO) ? num(s, VA[F_PROTO]!, VB[F_PROTO]!) : -1;
+  if (protoNum < 0) return { unparsed: 'traffic log without proto' };
+  const proto: Proto = protoNumber(protoNum);
+  const sp = portOf(s, F_SRCPORT), dp = portOf(s, F_DSTPORT);
+
+  // Which translation: trandisp names it (snat, dnat, snat+dnat, noop …); transip/transport is the translated
+  // source, tranip/tranport the translated destination.
+  const disp = str(s, F_TRANDISP) ?? (has(F_TRANSIP) ? 'snat' : has(F_TRANIP) ? 'dnat' : 'noop');
+  let inIp: string, inPort: number, pubIp: string, pubPort: number, peerIp: string, peerPort: number;
+  if (disp.includes('snat') && has(F_TRANSIP)) {
+    const t = ip(str(s, F_TRANSIP)!), tp = portOf(s, F_TRANSPORT);
+    if (!t || tp < 0 || sp < 0) return { unparsed: 'source NAT without valid transip/transport/srcport' };
+    const td = disp.includes('dnat') && has(F_TRANIP) ? ip(str(s, F_TRANIP)!) : null;
+    const tdp = td ? portOf(s, F_TRANPORT) : -1;
+    inIp = srcIp; inPort = sp; pubIp = t; pubPort = tp;
+    peerIp = td && tdp >= 0 ? td : dstIp; peerPort = td && tdp >= 0 ? tdp : dp;
+  } else if (disp.includes('dnat') && has(F_TRANIP)) {
+    const t = ip(str(s, F_TRANIP)!), tp = portOf(s, F_TRANPORT);
+    if (!t || tp < 0 || dp < 0) return { unparsed: 'destination NAT without valid tranip/tranport/dstport' };
+    inIp = t; inPort = tp; pubIp = dstIp; pubPort = dp; peerIp = srcIp; peerPort = sp;
+  } else return { skip: 'no translation (trandisp noop or no translated address)' };
+
+  const action = str(s, F_ACTION) ?? '';
+  const isEnd = END.has(action), isStart = START.has(action), isDeny = action === 'deny';
+  if (!isEnd && !isStart && !isDeny) return { skip: 'traffic log that is neither a session start, a session end nor a deny' };
+
+  const t = logTime(s, msg, ctx);
+  if (typeof t === 'string') return { unparsed: t };
+  const dur = has(F_DURATION) ? num(s, VA[F_DURATION]!, VB[F_DURATION]!) : -1;
+  // The session began `duration` seconds before a session-end (or deny) log: whole seconds, so ±1 s.
+  const began = dur > 0 ? shifted(t, -dur * 1_000_000) : t;
+  const sid = has(F_SESSIONID) ? numOf(str(s, F_SESSIONID)) : -1;
+  const make = (e: NatRecord['event'], at: ResolvedTime) => {
+    const r = natRecord(msg, ctx, at, e, proto, inIp, inPort, pubIp, pubPort, peerIp, peerPort >= 0 ? peerPort : undefined);
+    if (sid >= 0) r.flowId = sid;
+    return r;
+  };
+
+  if (isStart) return { records: [make('new', t)] };
+  if (isDeny) {
+    const r = make('deny', began);
+    r.failed = true;
+    return { records: [r] };
+  }
+  const out: NatRecord[] = [];
+  if (dur >= 0) out.push(make('new', began));
+  const end = make('destroy', t);
+  if (has(F_RCVDPKT) && str(s, F_RCVDPKT) === '0') end.failed = true; // packets went out, nothing came back
+  out.push(end);
+  return { records: out };
+}
+
+function shifted(t: ResolvedTime, us: number): ResolvedTime {
+  const r: ResolvedTime = { ts: t.ts + us, rawStamp: t.rawStamp };
+  if (t.flags) r.flags = { ...t.flags };
+  if (t.tsAlt !== undefined) r.tsAlt = t.tsAlt + us;
+  return r;
+}
+
+/**
+ * eventtime (epoch in s, ms, µs or ns; FortiOS 6.2+) is exact and zone-free; else date= time= with tz= (FortiOS 6.2+
+ * writes "+0100"), else date= time= in the configured zone; else the syslog header's stamp.
+ */
+function logTime(s: string, msg: Message, ctx: ParseContext): ResolvedTime | string {
+  const et = str(s, F_EVENTTIME);
+  if (et !== undefined) {
+    const d = et.length;
+    if ((d !== 10 && d !== 13 && d !== 16 && d !== 19) || num(et, 0, 10) < 0 || (d > 10 && num(et, 10, d) < 0)) return 'eventtime is not epoch time';
+    return ctx.clock.epoch(d === 10 ? et : `${et.slice(0, 10)}.${et.slice(10)}`, et);
+  }
+  const date = str(s, F_DATE), time = str(s, F_TIME);
+  if (date !== undefined && time !== undefined) {
+    const y = numOf(date.slice(0, 4)), mo = numOf(date.slice(5, 7)), dd = numOf(date.slice(8, 10));
+    const h = numOf(time.slice(0, 2)), mi = numOf(time.slice(3, 5)), se = numOf(time.slice(6, 8));
+    if (date.length !== 10 || time.length !== 8 || y < 0 || mo < 0 || dd < 0 || h < 0 || mi < 0 || se < 0) return 'date/time not in the form yyyy-mm-dd hh:mm:ss';
+    const fields = { year: y, month: mo, day: dd, hour: h, minute: mi, second: se };
+    // rawStamp: "date=… time=…" as written when they are adjacent, else the time value.
+    const a = VA[F_DATE]! - 5, b = VB[F_TIME]!;
+    const raw = b > a && b - a <= 40 ? s.slice(a, b) : time;
+    const tz = str(s, F_TZ);
+    try {
+      if (tz !== undefined) {
+        const sign = tz.charCodeAt(0) === 45 ? -1 : tz.charCodeAt(0) === 43 ? 1 : 0;
+        const oh = numOf(tz.slice(1, 3)), om = numOf(tz.slice(3, 5));
+        if (sign === 0 || tz.length !== 5 || oh < 0 || om < 0) return 'tz is not ±hhmm';
+        return ctx.clock.withOffset(fields, sign * (oh * 60 + om), raw);
+      }
+      return ctx.clock.local(fields, raw);
+    } catch {
+      return 'invalid date/time';
+    }
+  }
+  if (msg.header?.stamp) return msg.header.stamp;
+  return 'no time stamp';
+}
