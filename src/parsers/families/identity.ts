@@ -1,7 +1,8 @@
 // Parsers of the 'identity' family, registered in ../registry.ts. Each parser lives in its own folder.
 import type { Parser } from '../parser.ts';
 import { auth } from '../auth/index.ts';
+import { postfix } from '../postfix/index.ts';
 import { squid } from '../squid/index.ts';
 import { windowsSecurity } from '../windows-security/index.ts';
 
-export const PARSERS: Parser[] = [auth, squid, windowsSecurity];
+export const PARSERS: Parser[] = [auth, postfix, squid, windowsSecurity];
