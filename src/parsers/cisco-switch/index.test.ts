@@ -46,6 +46,13 @@ describe('cisco-switch: MAC places', () => {
     assert.deepEqual([r.mac, r.port, r.vlan, r.switch], ['00:15:5d:91:85:02', 'Po1', 1, undefined]);
   });
 
+  test('zero-padded sequence number and PRI straight from the device; a bare name tag is the switch', () => {
+    const a = place('<188>000123: *Nov 29 15:01:02.123: %SW_MATM-4-MACFLAP_NOTIF: Host 0015.5d91.8502 in vlan 10 is flapping between port Gi1/0/1 and port Gi1/0/2');
+    assert.deepEqual([a.ts, a.rawStamp, a.switch, a.port], [at(2026, 10, 29, 14, 1, 2) + 123_000, '*Nov 29 15:01:02.123', undefined, 'Gi1/0/2']);
+    const b = place('<188>sw-lab: Nov 29 15:01:02 CET: %SW_MATM-4-MACFLAP_NOTIF: Host 0015.5d91.8502 in vlan 10 is flapping between port Gi1/0/1 and port Gi1/0/2');
+    assert.deepEqual([b.ts, b.switch], [at(2026, 10, 29, 14, 1, 2), 'sw-lab']);
+  });
+
   test('unsynchronised "*" stamp with a relay stamp: the relay time wins', () => {
     const r = place('Nov 29 15:30:00 sw-floor2 119: *Mar  1 00:12:40.307: %PORT_SECURITY-2-PSECURE_VIOLATION: Security violation occurred, caused by MAC address 0050.56aa.0005 on port Gi1/0/6.');
     assert.equal(r.ts, at(2026, 10, 29, 14, 30, 0));

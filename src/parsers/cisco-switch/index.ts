@@ -2,7 +2,7 @@
 // 802.1X / MAB / authentication-manager (session manager) events. Each becomes a `place` record; an 802.1X success
 // that names the user also becomes a `session` record. See README.md for the message list and the time stamps.
 import { normMac } from '../../records/addr.ts';
-import type { PlaceRecord, SessionRecord, TimeFlags } from '../../records/record.ts';
+import type { PlaceRecord, SessionRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { inferYear } from '../../time/year.ts';
@@ -188,6 +188,11 @@ function withMac(macText: string, rest: Omit<Found, 'mac'>): Found | { skip: str
   return out;
 }
 
+/** Year inference is the same for every line of a second-long burst: remember the last answer. */
+let lastYearKey = -1;
+let lastYearRef = -1;
+let lastYear = 0;
+
 /** The device's own stamp → UTC: offset from a known zone name, else the source's configured zone. */
 function deviceStamp(sm: RegExpExecArray, ctx: ParseContext): ResolvedTime | undefined {
   const month = MONTHS[sm[2]!]!;
@@ -195,21 +200,29 @@ function deviceStamp(sm: RegExpExecArray, ctx: ParseContext): ResolvedTime | und
   const hour = Number(sm[5]), minute = Number(sm[6]), second = Number(sm[7]);
   const micros = sm[8] ? Number(sm[8].padEnd(6, '0')) : 0;
   if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const raw = sm[0].replace(/: *$/, '');
+  const whole = sm[0];
+  const raw = whole.slice(0, whole.lastIndexOf(':'));
   const zone = sm[9];
-  const offset = zone !== undefined ? ZONES[zone.toUpperCase()] : undefined;
+  const offset = zone !== undefined ? ZONES[zone] ?? ZONES[zone.toUpperCase()] : undefined;
   try {
     if (offset === undefined) {
       return ctx.clock.local({ year: sm[4] ? Number(sm[4]) : undefined, month, day, hour, minute, second, micros }, raw);
     }
     let year = sm[4] ? Number(sm[4]) : ctx.clock.year;
-    let flags: TimeFlags | undefined;
+    let inferred = false;
     if (year === undefined) {
-      year = inferYear(month, day, hour, minute, second, ctx.clock.reference, undefined);
-      flags = { yearInferred: true };
+      const key = (((month * 32 + day) * 24 + hour) * 60 + minute) * 61 + second;
+      if (key !== lastYearKey || ctx.clock.reference !== lastYearRef) {
+        lastYear = inferYear(month, day, hour, minute, second, ctx.clock.reference, undefined);
+        lastYearKey = key;
+        lastYearRef = ctx.clock.reference;
+      }
+      year = lastYear;
+      inferred = true;
     }
     const t = ctx.clock.withOffset({ year, month, day, hour, minute, second, micros }, offset, raw);
-    return flags ? { ...t, flags } : t;
+    if (inferred) t.flags = { yearInferred: true };
+    return t;
   } catch {
     return undefined;
   }
