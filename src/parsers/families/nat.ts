@@ -3,7 +3,8 @@ import { ciscoAsa } from '../cisco-asa/index.ts';
 import { ciscoIosNat } from '../cisco-ios-nat/index.ts';
 import { fortigate } from '../fortigate/index.ts';
 import { juniperSrx } from '../juniper-srx/index.ts';
+import { mikrotik } from '../mikrotik/index.ts';
 import type { Parser } from '../parser.ts';
 import { ulogd2 } from '../ulogd2/index.ts';
 
-export const PARSERS: Parser[] = [ciscoAsa, ciscoIosNat, fortigate, juniperSrx, ulogd2];
+export const PARSERS: Parser[] = [ciscoAsa, ciscoIosNat, fortigate, juniperSrx, mikrotik, ulogd2];
