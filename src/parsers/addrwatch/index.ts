@@ -13,6 +13,21 @@ const V4_TYPES = new Set(['ARP_REQ', 'ARP_REP', 'ARP_ACD']);
 /** log_msg() level words addrwatch 0.8 puts before every syslog message. */
 const LEVELS = ['INFO: ', 'DEBUG: ', 'NOTICE: ', 'WARNING: ', 'ERR: ', 'CRIT: ', 'ALERT: ', 'EMERG: '];
 
+/**
+ * IPv6 canonicalisation costs BigInt work, and addrwatch repeats the same addresses all day: remember recent
+ * answers (a bounded map, emptied when full).
+ */
+const v6Cache = new Map<string, string | null>();
+function normIp6(text: string): string | null {
+  let v = v6Cache.get(text);
+  if (v === undefined) {
+    if (v6Cache.size >= 8192) v6Cache.clear();
+    v = normIp(text);
+    v6Cache.set(text, v);
+  }
+  return v;
+}
+
 export const addrwatch: Parser = {
   name: 'addrwatch',
   description: 'addrwatch pairing lines (timestamp iface vlan mac ip ARP_REQ|ARP_REP|ARP_ACD|ND_NS|ND_NA|ND_DAD), file or syslog',
@@ -52,7 +67,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (!/^\d{1,4}$/.test(vlanText) || Number(vlanText) > 4095) return { unparsed: 'addrwatch vlan tag is not a VLAN id' };
   const mac = normMac(macText);
   if (!mac) return { unparsed: 'addrwatch: malformed MAC address' };
-  const ip = normIp(ipText);
+  const ip = ipText.indexOf(':') < 0 ? normIp(ipText) : normIp6(ipText);
   if (!ip) return { unparsed: 'addrwatch: malformed IP address' };
   if (V4_TYPES.has(type) === ip.includes(':')) return { unparsed: 'addrwatch: address family does not fit the packet type' };
   if (ip === '0.0.0.0' || ip === '::') return { skip: 'addrwatch: unspecified address, no binding' };

@@ -48,6 +48,10 @@ describe('kernel-arp: messages', () => {
     assert.deepEqual([w.ip, w.mac, w.iface, w.how], ['192.168.1.50', '62:1e:3e:43:04:0c', 'em1', 'kernel arp wrong interface']);
   });
 
+  test('a kernel level "<6>" left in the text is stepped over', () => {
+    assert.equal(sighting('<6>1 2026-11-29T15:20:01+01:00 fw1 kernel - - - <6>arp: 192.168.1.50 moved from c4:0c:5c:69:6c:05 to 62:1e:3e:43:04:0c on em1').ts, at(2026, 10, 29, 14, 20, 1));
+  });
+
   test('printk time prefix inside a syslog line is stepped over', () => {
     const r = sighting('Nov 29 15:51:50 lab kernel: [ 2431.078489] IPv6: wa-e3: IPv6 duplicate address fd79::12 used by 02:79:00:00:02:0a detected!');
     assert.equal(r.ts, at(2026, 10, 29, 14, 51, 50));

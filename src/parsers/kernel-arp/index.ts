@@ -44,6 +44,8 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   } else if (msg.header.app !== 'kernel') {
     return { unparsed: "not a kernel message (another program's syslog tag)" };
   }
+  // A kernel log level left in the text ("<6>arp: …", as some BSD syslog setups forward it).
+  if (body.charCodeAt(0) === 60 && body.charCodeAt(2) === 62 && isDigit(body, 1)) body = body.slice(3);
   // printk time prefix kept by some syslog daemons: "[ 2431.078489] ".
   if (body.charCodeAt(0) === 91) {
     const close = body.indexOf('] ');
