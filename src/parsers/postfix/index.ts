@@ -73,7 +73,7 @@ function isQueueId(s: string, end: number): boolean {
 }
 
 /** "NAME[IP][:PORT], sasl_method=M, sasl_username=USER[, sasl_sender=…]" at p. */
-function client(s: string, p: number): { user: string; ip: string } | ParseResult {
+function client(s: string, p: number): { user: string; ip: string } | { skip: string } | { unparsed: string } {
   const open = s.indexOf('[', p);
   const close = open < 0 ? -1 : s.indexOf(']', open);
   if (close < 0 || close - open > 50) return { unparsed: 'malformed client= line' };
