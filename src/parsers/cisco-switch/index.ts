@@ -126,9 +126,10 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
 function classify(facility: string, mnemonic: string, text: string): Found | { skip: string } | { unparsed: string } {
   // MAC flaps: SW_MATM-4-MACFLAP_NOTIF, MAC_MOVE-SP-4-NOTIF, C4K_EBM-4-HOSTFLAPPING …
   if (text.startsWith('Host ') && text.includes(' is flapping between port ')) {
-    const f = /^Host (\S{12,17}) in (?:vlan|bd|VLAN) (\d{1,4}) is flapping between port (\S{1,64}) and port (\S{1,64})$/.exec(text);
+    const f = /^Host (\S{12,17}) in (vlan|VLAN|bd|BD) (\d{1,5}) is flapping between port (\S{1,64}) and port (\S{1,64})$/.exec(text);
     if (!f) return { unparsed: 'malformed MAC flap message' };
-    return withMac(f[1]!, { port: f[4]!, vlan: Number(f[2]) });
+    // A bridge-domain number (IOS-XE EVPN) is no VLAN id: then only the port is kept.
+    return withMac(f[1]!, { port: f[5]!, vlan: f[2]!.toLowerCase() === 'vlan' ? Number(f[3]) : undefined });
   }
   // MAC moves: "<Host|Mac|MAC address> <mac> in vlan N [has] moved from [port] A to [port] B".
   if (/^(?:Host|Mac|MAC|MAC address) \S{12,17} in (?:vlan|VLAN) \d{1,4} (?:has )?moved from /.test(text)) {

@@ -38,6 +38,9 @@ for tool in ip arpwatch python3 unshare flock timeout dmesg; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (apt-get install arpwatch python3 iproute2 util-linux)"
+# Debian's interpreter when there is one: version-manager shims (pyenv) cost seconds per start.
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=$(command -v python3)
 
 exec 9>/run/wa-lab.lock
 flock -w 120 9 || die "another arpwatch lab run holds /run/wa-lab.lock"
@@ -101,7 +104,7 @@ with open(out, 'ab', buffering=0) as f:
         d = s.recv(65536)
         f.write(d.rstrip(b'\n').replace(b'\n', b' ') + b'\n')
 EOF
-python3 "$RUN/syslogd.py" "$RUN/dev/log" "$OUT/syslog.log" 2>"$RUN/syslogd.err" 9>&- &
+"$PY" "$RUN/syslogd.py" "$RUN/dev/log" "$OUT/syslog.log" 2>"$RUN/syslogd.err" 9>&- &
 echo $! >"$RUN/syslogd.pid"
 wait_for 5 "syslog receiver socket" test -S "$RUN/dev/log"
 for n in null zero urandom random; do touch "$RUN/dev/$n"; done
@@ -154,8 +157,8 @@ step() { # EVENT IP MAC [OLD_MAC]
 }
 flush_all() { for ns in wa-h1 wa-h2 wa-h3; do ip -n "$ns" neigh flush all 2>/dev/null || true; done; }
 # A TCP connection attempt makes the kernel ARP for the peer; the closed port answers with a RST at once.
-arp_from() { # NS TARGET
-  ip netns exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/9" >/dev/null 2>&1 || true
+arp_from() { # NS TARGET [SECONDS]
+  ip netns exec "$1" timeout "${3:-2}" bash -c "exec 3<>/dev/tcp/$2/9" >/dev/null 2>&1 || true
 }
 wait_event() { # TEXT
   wait_for 5 "arpwatch to log '$1'" grep -qF -- "$1" "$OUT/syslog.log"
@@ -195,12 +198,12 @@ step 'reused old ethernet address' "$NET.11" "$MAC1B" "$MAC1C"
 wait_event "reused old ethernet address $NET.11"
 
 log "h3 lives in another subnet on the same wire: bogon"
-arp_from wa-h3 10.80.0.1
+arp_from wa-h3 10.80.0.1 0.5 # nobody answers: the first ARP request is all arpwatch needs
 step 'bogon' "$BOGON_IP" "$MAC3"
 wait_event "bogon $BOGON_IP"
 
 log "h3 sends hand-made ARP frames: ethernet mismatch, ethernet broadcast"
-ip netns exec wa-h3 python3 - "$MAC3" "$MAC3_CLAIMED" "$NET.33" "$NET.34" <<'EOF'
+ip netns exec wa-h3 "$PY" - "$MAC3" "$MAC3_CLAIMED" "$NET.33" "$NET.34" <<'EOF'
 import socket, sys
 def mac(s): return bytes(int(x, 16) for x in s.split(':'))
 src, claimed, ip_mismatch, ip_zero = sys.argv[1:5]
