@@ -73,7 +73,11 @@ describe('arpwatch: the real Debian lines (lab-debian.log)', () => {
   });
 
   test('status lines are skipped', () => {
-    for (const l of ['<30>Nov 29 15:51:40 arpwatch: listening on wa-br', '<31>Nov 29 15:51:51 arpwatch: exiting']) {
+    for (const l of [
+      '<30>Nov 29 15:51:40 arpwatch: listening on wa-br',
+      '<31>Nov 29 15:51:51 arpwatch: exiting',
+      'Nov 29 15:51:51 gw arpwatch: 0:1:2:3:4:5 sent bad hardware format 0x6',
+    ]) {
       assert.equal(one(l).status, 'skip', l);
     }
   });
@@ -126,6 +130,7 @@ describe('arpwatch: bad input is unparsed with a reason, never a throw', () => {
     'unclosed old MAC': 'Nov 29 14:00:00 gw arpwatch: flip flop 10.0.0.7 0:1:2:3:4:5 (0:1:2:3:4:6 eth0',
     'another program with an arpwatch-like text': 'Nov 29 14:00:00 gw cron[1]: new station 10.0.0.7 0:1:2:3:4:5 eth0',
     'unknown arpwatch text': 'Nov 29 14:00:00 gw arpwatch: something new happened',
+    'free text with "sent"': 'Nov 29 14:00:00 gw arpwatch: the host sent hand-made frames',
   };
   for (const [what, line] of Object.entries(cases)) {
     test(what, () => {

@@ -63,7 +63,9 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
     if (!ours) return { unparsed: "not an arpwatch message (another program's syslog tag)" };
     if (body.startsWith('hostname changed ')) return hostnameChanged(msg, ctx, body);
     for (const p of STATUS_PREFIXES) if (body.startsWith(p)) return { skip: 'arpwatch status or error line, no binding' };
-    if (body.includes(' sent ')) return { skip: 'arpwatch: malformed ARP packet reported, no binding' };
+    // "<mac> sent bad hardware format 0x6" and the other packet sanity complaints (arpwatch.c sanity_ether).
+    const sp = body.indexOf(' ');
+    if (sp > 0 && body.startsWith(' sent ', sp) && normMac(body.slice(0, sp))) return { skip: 'arpwatch: malformed ARP packet reported, no binding' };
     return { unparsed: 'unknown arpwatch message' };
   }
   if (!ours) return { unparsed: "not an arpwatch message (another program's syslog tag)" };
