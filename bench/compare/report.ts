@@ -69,8 +69,9 @@ export function table(r: SizeResult): string {
       ? others.map((p) => {
           if (m.better === 'equal') {
             const a = m.value(who), b = m.value(p);
-            if (m.label.includes('rows')) return '(differs by design)';
-            return a === undefined || b === undefined ? '–' : a === b ? 'same' : 'DIFFER';
+            if (a === undefined || b === undefined) return '–';
+            if (a === b) return 'same';
+            return m.label.includes('rows') ? 'differs (by design)' : 'DIFFER';
           }
           return ratio(m.value(who), m.value(p));
         })
@@ -112,33 +113,34 @@ const COLORS: Record<string, [number, number, number]> = {
 export function chart(results: SizeResult[]): Buffer {
   const metrics = METRICS.filter((m) => m.chart);
   const names = [...new Set(results.flatMap((r) => r.peers.map((p) => p.name)))];
-  const panelW = 520, barH = 20, gap = 6, titleH = 26, padTop = 14;
-  const panelH = titleH + names.length * (barH + gap) + padTop;
-  const headH = 70;
-  const W = 20 + results.length * (panelW + 20);
+  const panelW = 600, barH = 20, gap = 6, titleH = 28, padBottom = 8;
+  const panelH = titleH + names.length * (barH + gap) + padBottom;
+  const headH = 104;
+  const W = Math.max(700, 20 + results.length * (panelW + 20));
   const H = headH + metrics.length * (panelH + 10) + 10;
   const img = new Raster(W, H);
-  img.text(20, 14, 'whowas side by side (log scale bars, value at the end)', [0, 0, 0], 2);
+  img.text(20, 12, 'whowas side by side: log-scale bars, value at the end', [0, 0, 0], 2);
   let lx = 20;
   for (const n of names) {
-    img.rect(lx, 42, 14, 14, COLORS[n] ?? [100, 100, 100]);
-    lx += 20 + img.text(lx + 20, 43, n, [0, 0, 0], 2) + 16;
+    img.rect(lx, 38, 14, 14, COLORS[n] ?? [100, 100, 100]);
+    lx += 20 + img.text(lx + 20, 39, n, [0, 0, 0], 2) + 16;
   }
+  const labelW = 16 + Math.max(...names.map((n) => Raster.textWidth(n)));
   results.forEach((r, col) => {
     const x0 = 20 + col * (panelW + 20);
+    img.text(x0, 70, `${fmtN(r.events)} NAT events`, [0, 0, 0], 3);
     metrics.forEach((m, row) => {
       const y0 = headH + row * (panelH + 10);
-      img.rect(x0, y0, panelW, panelH, [246, 246, 246]);
-      img.text(x0 + 8, y0 + 8, `${fmtN(r.events)} events: ${m.label}, ${m.better} is better`, [0, 0, 0], 2);
+      img.rect(x0, y0, panelW, panelH, [244, 244, 244]);
+      img.text(x0 + 8, y0 + 8, `${m.label}, ${m.better} is better`, [0, 0, 0], 2);
       const vals = r.peers.map((p) => (p.skipped || p.failed ? undefined : m.value(p))).filter((v): v is number => v !== undefined && v > 0);
       if (!vals.length) return;
       const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...vals))));
       const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...vals)) + 1e-9));
       const span = Math.max(1e-9, Math.log10(hi) - Math.log10(lo));
-      const labelW = 110, valueW = 150;
-      const maxBar = panelW - labelW - valueW - 16;
+      const maxBar = panelW - labelW - 130;
       names.forEach((n, i) => {
-        const y = y0 + titleH + padTop / 2 + i * (barH + gap);
+        const y = y0 + titleH + i * (barH + gap);
         img.text(x0 + 8, y + 3, n, [40, 40, 40], 2);
         const p = r.peers.find((q) => q.name === n);
         const v = p && !p.skipped && !p.failed ? m.value(p) : undefined;

@@ -7,7 +7,7 @@
 // Options: --days D (1) --lookups N (1000) --tolerance S (5) --peers whowas,postgres,sqlite,nfdump
 //          --work DIR (temp folder parent) --out DIR (where results.md/png go; bench/compare)
 //          --keep (leave the data) --no-install (skip missing peers instead of apt-get installing them)
-//          --nfdump-rate N (events/s sent to nfcapd; 100000) --nfdump-compress none|lzo|lz4|bz2 (lz4)
+//          --nfdump-rate N (cap on events/s sent to nfcapd, 1000000; the send is paced by nfcapd's socket queue anyway) --nfdump-compress none|lzo|lz4|bz2 (lz4)
 import { execSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: join('bench', 'compare') },
     keep: { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
-    'nfdump-rate': { type: 'string', default: '100000' },
+    'nfdump-rate': { type: 'string', default: '1000000' },
     'nfdump-compress': { type: 'string', default: 'lz4' },
   },
   strict: true,
@@ -64,7 +64,7 @@ function machine(work: string): string[] {
   const disk = sh(`df -hP ${work} | awk 'NR==2{print $2" ("$4" free)"}'`);
   const name = dev.replace(/^\/dev\//, '').replace(/[0-9]+$/, '').replace(/p$/, '');
   const rota = sh(`cat /sys/block/${name}/queue/rotational 2>/dev/null`);
-  const kind = rota === '0' ? 'non-rotational (SSD/virtual)' : rota === '1' ? 'rotational' : 'unknown kind';
+  const kind = rota ? `kernel rotational flag ${rota}${name.startsWith('vd') ? ' (virtio disk of a VM: the flag says little)' : ''}` : 'kind unknown';
   return [
     `nproc ${sh('nproc') || cpus().length}, CPU ${model}`,
     `RAM ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,

@@ -70,7 +70,7 @@ export class NfdumpPeer implements Peer {
   }
 
   describe(): string {
-    return `${this.version || 'nfdump'}: nfcapd ${COMPRESS[this.opts.compress]!.join(' ') || '(no compression)'}${this.opts.compress !== 'none' ? ` (${this.opts.compress})` : ''}, IPFIX NAT events over loopback UDP at ${this.opts.rate.toLocaleString('en')} events/s, 5-minute files; one nfdump process per query`;
+    return `${this.version || 'nfdump'}: nfcapd ${COMPRESS[this.opts.compress]!.join(' ') || '(no compression)'}${this.opts.compress !== 'none' ? ` (${this.opts.compress})` : ''}, IPFIX NAT events over loopback UDP as fast as nfcapd reads them (its socket queue kept under 1 MB, at most ${this.opts.rate.toLocaleString('en')} events/s), 5-minute files; one nfdump process per query`;
   }
 
   async prepare(): Promise<string | null> {

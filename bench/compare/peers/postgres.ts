@@ -76,7 +76,6 @@ export class PostgresPeer implements Peer {
   private session: PsqlSession | null = null;
   private started = false;
   private version = '';
-  private indexBytes = '';
 
   constructor(
     private readonly base: string,
@@ -159,8 +158,11 @@ export class PostgresPeer implements Peer {
     const [total, heap, idx] = this.psql(
       "SELECT pg_total_relation_size('ulog2_ct') || '|' || pg_relation_size('ulog2_ct') || '|' || pg_indexes_size('ulog2_ct')",
     ).split('|').map(Number);
-    this.indexBytes = `table ${(heap! / 1e6).toFixed(1)} MB + indexes ${(idx! / 1e6).toFixed(1)} MB`;
-    return { bytes: total!, what: `pg_total_relation_size(ulog2_ct): ${this.indexBytes} (4 indexes: ulogd2's primary key and unique key on _ct_id, the 2 composite ones; WAL not counted)` };
+    const names = this.psql("SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'ulog2_ct'");
+    return {
+      bytes: total!,
+      what: `pg_total_relation_size(ulog2_ct): table ${(heap! / 1e6).toFixed(1)} MB + indexes ${(idx! / 1e6).toFixed(1)} MB (${names}; WAL not counted)`,
+    };
   }
 
   async lookup(l: Lookup, toleranceS: number): Promise<LookupAnswer> {
