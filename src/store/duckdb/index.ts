@@ -17,6 +17,8 @@ import {
   UTINYINT,
   VARCHAR,
   type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBResultReader,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -38,11 +40,13 @@ import type {
   TimeRange,
 } from '../store.ts';
 import { daysBetween } from '../store.ts';
-import { AUX_DDL, columnsOf, ddl, type Column, type ColType } from './schema.ts';
+import { AUX_DDL, columnsOf, ddl, ipEquals, type Column, type ColType } from './schema.ts';
 
 const DUCK_TYPE: Record<ColType, DuckDBType> = {
   ts: TIMESTAMP,
   ip: UHUGEINT,
+  iphi: UBIGINT,
+  iplo: UBIGINT,
   mac: UBIGINT,
   u8: UTINYINT,
   u16: USMALLINT,
@@ -61,6 +65,8 @@ interface Day {
   nextChunk: number;
   /** Number of the day's next line (raw_ref of the next record's line). */
   nextLine: number;
+  /** Rows per kind, loaded lazily for reading and kept current by writes. */
+  rows?: Partial<Record<Kind, number>>;
   /** The raw archive's chunk index, loaded lazily for reading (evidence, NAT sources). */
   chunkIndex?: ChunkIndex;
   /** Destination address (peerKey) → dictionary id, loaded lazily for writing. */
@@ -86,7 +92,8 @@ export class DuckDbStore implements Store {
   private readonly daysDir: string;
   private readonly attached = new Map<string, Day>();
   private writeChain: Promise<unknown> = Promise.resolve();
-  private readonly ipCache = new Map<string, bigint>();
+  private readonly ipCache = new Map<string, IpHalves>();
+  private readonly statements = new Map<string, { stmt: Promise<DuckDBPreparedStatement>; busy: Promise<void> }>();
 
   private constructor(
     readonly dir: string,
@@ -157,13 +164,13 @@ export class DuckDbStore implements Store {
 
   private async loadPeers(d: Day): Promise<Map<number | string, number>> {
     if (d.peers) return d.peers;
-    const res = await this.w.runAndReadAll(`SELECT id, ip FROM ${d.alias}.peer`);
+    const res = await this.w.runAndReadAll(`SELECT id, ip_hi, ip_lo FROM ${d.alias}.peer`);
     const m = new Map<number | string, number>();
     const w = new Uint32Array(4);
     let next = 0;
     for (const row of res.getRowsJS()) {
       const id = Number(row[0]);
-      ipWords(bigIntToIp(row[1] as bigint), w, 0);
+      ipWords(halvesToIp(row[1] as bigint, row[2] as bigint), w, 0);
       m.set(peerKey(w, 0), id);
       if (id >= next) next = id + 1;
     }
@@ -174,8 +181,8 @@ export class DuckDbStore implements Store {
 
   private async loadPublics(d: Day): Promise<Set<string>> {
     if (d.publics) return d.publics;
-    const res = await this.w.runAndReadAll(`SELECT ip FROM ${d.alias}.pubaddr`);
-    d.publics = new Set(res.getRowsJS().map((r) => bigIntToIp(r[0] as bigint)));
+    const res = await this.w.runAndReadAll(`SELECT ip_hi, ip_lo FROM ${d.alias}.pubaddr`);
+    d.publics = new Set(res.getRowsJS().map((r) => halvesToIp(r[0] as bigint, r[1] as bigint)));
     return d.publics;
   }
 
@@ -213,6 +220,7 @@ export class DuckDbStore implements Store {
         throw e;
       }
       await this.w.run('DETACH compact_tmp');
+      this.forgetStatements();
       await this.w.run(`DETACH ${d.alias}`);
       this.attached.delete(day);
       closeSync(d.rawFd);
@@ -226,7 +234,8 @@ export class DuckDbStore implements Store {
     await this.serialWrite(async () => {
       const d = this.attached.get(day);
       if (d) {
-        await this.w.run(`DETACH ${d.alias}`);
+        this.forgetStatements();
+      await this.w.run(`DETACH ${d.alias}`);
         closeSync(d.rawFd);
         this.attached.delete(day);
       }
@@ -244,14 +253,22 @@ export class DuckDbStore implements Store {
     return p;
   }
 
-  private ipNum(ip: string): bigint {
+  private ipHalves(ip: string): IpHalves {
     let v = this.ipCache.get(ip);
     if (v === undefined) {
-      v = ipToBigInt(ip);
+      const n = ipToBigInt(ip);
+      v = { hi: n >> 64n, lo: n & 0xffffffffffffffffn };
       if (this.ipCache.size > 100_000) this.ipCache.clear();
       this.ipCache.set(ip, v);
     }
     return v;
+  }
+
+  /** Adds the parameters of ipEquals(column, name) for an address. */
+  private ipParams(p: Record<string, unknown>, name: string, ip: string): void {
+    const h = this.ipHalves(checkIp(ip));
+    p[`${name}_hi`] = h.hi;
+    p[`${name}_lo`] = h.lo;
   }
 
   async writeDay(batch: DayBatch): Promise<void> {
@@ -312,8 +329,10 @@ export class DuckDbStore implements Store {
         for (const [kind, items] of byKind) await this.appendRows(d, kind, items, toRef);
         if (nat) await this.appendNat(d, nat, toRef, peers!, newPeers);
         if (newPeers.length) await this.appendPeers(d, newPeers);
-        for (const ip of newPublics)
-          await this.w.run(`INSERT INTO ${d.alias}.pubaddr VALUES ($1)`, [this.ipNum(ip)] as never);
+        for (const ip of newPublics) {
+          const h = this.ipHalves(ip);
+          await this.w.run(`INSERT INTO ${d.alias}.pubaddr VALUES ($1, $2)`, [h.hi, h.lo], [UBIGINT, UBIGINT]);
+        }
         // Lines first, index rows in the same transaction: a failed commit truncates the file back.
         rawStart = fstatSync(d.rawFd).size;
         let off = rawStart;
@@ -329,6 +348,10 @@ export class DuckDbStore implements Store {
         d.nextChunk = chunkId + allChunks.length;
         d.nextLine = lineNo;
         d.chunkIndex = undefined;
+        if (d.rows) {
+          for (const [kind, items] of byKind) d.rows[kind] = (d.rows[kind] ?? 0) + items.length;
+          if (nat) d.rows.nat = (d.rows.nat ?? 0) + nat.n;
+        }
       } catch (e) {
         await this.w.run('ROLLBACK').catch(() => undefined);
         if (rawStart >= 0) ftruncateSync(d.rawFd, rawStart);
@@ -342,7 +365,7 @@ export class DuckDbStore implements Store {
 
   /**
    * NAT columns → DuckDB vectors by typed-array copies: no value object per cell. Addresses are written
-   * as the UHUGEINT's four 32-bit words; destinations go through the day's dictionary (`peer`).
+   * as their two 64-bit halves; destinations go through the day's dictionary (`peer`).
    */
   private async appendNat(d: Day, c: NatColumns, toRef: (pos: number) => number, peers: Map<number | string, number>, newPeers: PeerKey[]): Promise<void> {
     const cols = columnsOf('nat');
@@ -350,7 +373,8 @@ export class DuckDbStore implements Store {
     const at = (name: string) => cols.findIndex((col) => col.name === name);
     const I = {
       ts: at('ts'), tsAlt: at('ts_alt'), tflags: at('tflags'), ref: at('raw_ref'), event: at('event'), proto: at('proto'),
-      failed: at('failed'), inIp: at('in_ip'), shift: at('port_shift'), pubIp: at('pub_ip'), pubPort: at('pub_port'), dstId: at('dst_id'), dstPort: at('dst_port'),
+      failed: at('failed'), inHi: at('in_ip_hi'), inLo: at('in_ip_lo'), shift: at('port_shift'), pubHi: at('pub_ip_hi'), pubLo: at('pub_ip_lo'),
+      pubPort: at('pub_port'), dstId: at('dst_id'), dstPort: at('dst_port'),
     };
     const app = await this.w.createAppender('nat', 'main', d.alias);
     try {
@@ -375,8 +399,8 @@ export class DuckDbStore implements Store {
         v[I.event]!.items!.set(c.event.subarray(base, end));
         v[I.proto]!.items!.set(c.proto.subarray(base, end));
         u8(v[I.failed]!, n).set(c.failed.subarray(base, end));
-        u32(v[I.inIp]!, n * 4).set(c.inIp.subarray(base * 4, end * 4));
-        u32(v[I.pubIp]!, n * 4).set(c.pubIp.subarray(base * 4, end * 4));
+        halves(c.inIp, base, n, u32(v[I.inHi]!, n * 2), u32(v[I.inLo]!, n * 2));
+        halves(c.pubIp, base, n, u32(v[I.pubHi]!, n * 2), u32(v[I.pubLo]!, n * 2));
         v[I.pubPort]!.items!.set(c.pubPort.subarray(base, end));
         const shift = v[I.shift]!.items as Int32Array;
         for (let i = 0; i < n; i++) shift[i] = c.inPort[base + i]! - c.pubPort[base + i]!;
@@ -411,16 +435,20 @@ export class DuckDbStore implements Store {
     const app = await this.w.createAppender('peer', 'main', d.alias);
     for (let base = 0; base < peers.length; base += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, peers.length - base);
-      const chunk = DuckDBDataChunk.create([INTEGER, UHUGEINT], n);
+      const chunk = DuckDBDataChunk.create([INTEGER, UBIGINT, UBIGINT], n);
       const ids = chunk.getColumnVector(0);
-      const ips = chunk.getColumnVector(1);
+      const his = chunk.getColumnVector(1);
+      const los = chunk.getColumnVector(2);
       for (let i = 0; i < n; i++) {
         const p = peers[base + i]!;
+        const v = ipToBigInt(p.ip); // not cached: destinations are many and seen once here
         ids.setItem(i, p.id as never);
-        ips.setItem(i, ipToBigInt(p.ip) as never); // not cached: destinations are many and seen once here
+        his.setItem(i, (v >> 64n) as never);
+        los.setItem(i, (v & 0xffffffffffffffffn) as never);
       }
       ids.flush();
-      ips.flush();
+      his.flush();
+      los.flush();
       app.appendDataChunk(chunk);
     }
     app.closeSync();
@@ -486,8 +514,10 @@ export class DuckDbStore implements Store {
       switch (c.type) {
         case 'ts':
           return { micros: BigInt(v as number) } as DuckDBValue;
-        case 'ip':
-          return this.ipNum(v as string);
+        case 'iphi':
+          return this.ipHalves(v as string).hi;
+        case 'iplo':
+          return this.ipHalves(v as string).lo;
         case 'mac':
           return BigInt(macToNumber(v as string));
         case 'i64':
@@ -516,16 +546,13 @@ export class DuckDbStore implements Store {
     const out: Stored<K>[] = [];
     for (const day of daysBetween(range.from, range.to)) {
       const d = await this.attach(day, false);
-      if (!d) continue;
+      if (!d || (await this.rowCount(d, kind)) === 0) continue;
       const sql =
         `SELECT ${selectList} FROM ${d.alias}.${kind} WHERE ts BETWEEN make_timestamp($from::BIGINT) AND make_timestamp($to::BIGINT)` +
         (where.length ? ` AND ${where.join(' AND ')}` : '') +
         ` ORDER BY ts LIMIT ${limit}`;
-      const res = await this.r.runAndReadAll(sql, {
-        ...params,
-        from: BigInt(Math.floor(range.from)),
-        to: BigInt(Math.ceil(range.to)),
-      } as Record<string, DuckDBValue>);
+      const values = { ...params, from: BigInt(Math.floor(range.from)), to: BigInt(Math.ceil(range.to)) } as Record<string, DuckDBValue>;
+      const res = await this.prepared(sql, values, { ...typesOf(params), from: BIGINT, to: BIGINT });
       const rows = res.getRowsJS();
       const dstIds = kind === 'nat' ? await this.peerIps(d, rows, cols) : undefined;
       const chunks = kind === 'nat' && rows.length ? await this.chunkIndex(d) : undefined;
@@ -541,20 +568,58 @@ export class DuckDbStore implements Store {
     return out.slice(0, limit);
   }
 
+  /**
+   * Runs a read through a prepared statement kept per SQL text: a trace repeats the same few shapes, and
+   * planning costs about as much as running them. One statement serves one caller at a time.
+   */
+  private async prepared(sql: string, values: Record<string, DuckDBValue>, types: Record<string, DuckDBType>): Promise<DuckDBResultReader> {
+    let e = this.statements.get(sql);
+    if (!e) {
+      if (this.statements.size >= 512) this.statements.clear();
+      e = { stmt: this.r.prepare(sql), busy: Promise.resolve() };
+      this.statements.set(sql, e);
+    }
+    const entry = e;
+    const run = entry.busy.then(async () => {
+      const stmt = await entry.stmt;
+      stmt.bind(values, types);
+      return stmt.runAndReadAll();
+    });
+    entry.busy = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** Prepared statements name attached days: drop them before a day is detached. */
+  private forgetStatements(): void {
+    for (const e of this.statements.values()) e.stmt.then((st) => st.destroySync?.(), () => undefined);
+    this.statements.clear();
+  }
+
+  /** Rows of a kind in a day (cached; kept current by writes), so a trace skips kinds a day lacks. */
+  private async rowCount(d: Day, kind: Kind): Promise<number> {
+    if (!d.rows) {
+      const kinds = Object.keys(TABLES_KINDS) as Kind[];
+      const res = await this.r.runAndReadAll(kinds.map((k) => `SELECT '${k}' AS k, count(*) AS n FROM ${d.alias}.${k}`).join(' UNION ALL '));
+      d.rows = {};
+      for (const [k, n] of res.getRowsJS()) d.rows[k as Kind] = Number(n);
+    }
+    return d.rows[kind] ?? 0;
+  }
+
   private async peerIps(d: Day, rows: unknown[][], cols: Column[]): Promise<Map<number, string>> {
     const idx = cols.findIndex((c) => c.name === 'dst_id');
     const ids = [...new Set(rows.filter((r) => r[idx] !== null).map((r) => Number(r[idx])))];
     const m = new Map<number, string>();
     if (!ids.length) return m;
-    const res = await this.r.runAndReadAll(`SELECT id, ip FROM ${d.alias}.peer WHERE id IN (${ids.join(',')})`);
-    for (const row of res.getRowsJS()) m.set(Number(row[0]), bigIntToIp(row[1] as bigint));
+    const res = await this.r.runAndReadAll(`SELECT id, ip_hi, ip_lo FROM ${d.alias}.peer WHERE id IN (${ids.join(',')})`);
+    for (const row of res.getRowsJS()) m.set(Number(row[0]), halvesToIp(row[1] as bigint, row[2] as bigint));
     return m;
   }
 
   private async peerId(d: Day, ip: string): Promise<number | null> {
-    const res = await this.r.runAndReadAll(`SELECT id FROM ${d.alias}.peer WHERE ip = $ip LIMIT 1`, {
-      ip: this.ipNum(ip),
-    } as Record<string, DuckDBValue>);
+    const p: Record<string, bigint> = {};
+    this.ipParams(p, 'ip', ip);
+    const res = await this.prepared(`SELECT id FROM ${d.alias}.peer WHERE ${ipEquals('ip', 'ip')} LIMIT 1`, p, typesOf(p));
     const rows = res.getRowsJS();
     return rows.length ? Number(rows[0]![0]) : null;
   }
@@ -562,9 +627,9 @@ export class DuckDbStore implements Store {
   async nat(q: NatQuery): Promise<Stored<'nat'>[]> {
     const where: string[] = [];
     const p: Record<string, bigint | number> = {};
-    if (q.pubIp) (where.push('pub_ip = $pub_ip'), (p.pub_ip = this.ipNum(checkIp(q.pubIp))));
+    if (q.pubIp) (where.push(ipEquals('pub_ip', 'pub')), this.ipParams(p, 'pub', q.pubIp));
     if (q.pubPort !== undefined) (where.push('pub_port = $pub_port'), (p.pub_port = q.pubPort));
-    if (q.inIp) (where.push('in_ip = $in_ip'), (p.in_ip = this.ipNum(checkIp(q.inIp))));
+    if (q.inIp) (where.push(ipEquals('in_ip', 'in')), this.ipParams(p, 'in', q.inIp));
     if (q.inPort !== undefined) (where.push('pub_port + port_shift = $in_port'), (p.in_port = q.inPort));
     if (q.proto) (where.push('proto = $proto'), (p.proto = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'].indexOf(q.proto)));
     if (q.dstPort !== undefined) (where.push('dst_port = $dst_port'), (p.dst_port = q.dstPort));
@@ -586,16 +651,16 @@ export class DuckDbStore implements Store {
   async portblocks(q: PortBlockQuery): Promise<Stored<'portblock'>[]> {
     const where: string[] = [];
     const p: Record<string, bigint | number> = {};
-    if (q.pubIp) (where.push('pub_ip = $pub_ip'), (p.pub_ip = this.ipNum(checkIp(q.pubIp))));
+    if (q.pubIp) (where.push(ipEquals('pub_ip', 'pub')), this.ipParams(p, 'pub', q.pubIp));
     if (q.port !== undefined) (where.push('$port BETWEEN port_lo AND port_hi'), (p.port = q.port));
-    if (q.inIp) (where.push('in_ip = $in_ip'), (p.in_ip = this.ipNum(checkIp(q.inIp))));
+    if (q.inIp) (where.push(ipEquals('in_ip', 'in')), this.ipParams(p, 'in', q.inIp));
     return this.select('portblock', q, where, p, 10_000);
   }
 
   private bindingWhere(q: BindingQuery): [string[], Record<string, bigint>] {
     const where: string[] = [];
     const p: Record<string, bigint> = {};
-    if (q.ip) (where.push('ip = $ip'), (p.ip = this.ipNum(checkIp(q.ip))));
+    if (q.ip) (where.push(ipEquals('ip', 'ip')), this.ipParams(p, 'ip', q.ip));
     if (q.mac) (where.push('mac = $mac'), (p.mac = BigInt(macToNumber(checkMac(q.mac)))));
     return [where, p];
   }
@@ -628,7 +693,7 @@ export class DuckDbStore implements Store {
   dnsqueries(q: DnsQuery): Promise<Stored<'dnsquery'>[]> {
     const where: string[] = [];
     const p: Record<string, bigint | string> = {};
-    if (q.client) (where.push('client = $client'), (p.client = this.ipNum(checkIp(q.client))));
+    if (q.client) (where.push(ipEquals('client', 'client')), this.ipParams(p, 'client', q.client));
     if (q.qname) {
       const name = q.qname.toLowerCase().replace(/\.$/, '');
       if (name.startsWith('*.')) {
@@ -648,15 +713,11 @@ export class DuckDbStore implements Store {
   }
 
   async isNatPublic(ip: string, range: TimeRange): Promise<boolean> {
-    const v = this.ipNum(checkIp(ip));
+    const want = checkIp(ip);
     for (const day of daysBetween(range.from, range.to)) {
       const d = await this.attach(day, false);
-      if (!d) continue;
-      // pubaddr lists each day's NAT public addresses, so this never scans the nat table.
-      const res = await this.r.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM ${d.alias}.pubaddr WHERE ip = $ip) AS yes`, {
-        ip: v,
-      } as Record<string, DuckDBValue>);
-      if (res.getRowsJS()[0]![0]) return true;
+      // pubaddr lists each day's NAT public addresses (a handful): kept in memory, never a scan.
+      if (d && (await this.loadPublics(d)).has(want)) return true;
     }
     return false;
   }
@@ -797,6 +858,33 @@ interface RawVector {
   flush(): void;
 }
 
+interface IpHalves {
+  hi: bigint;
+  lo: bigint;
+}
+
+function halvesToIp(hi: bigint, lo: bigint): string {
+  return bigIntToIp((hi << 64n) | lo);
+}
+
+/** Column words (4 per row, little-endian) → the hi and lo UBIGINT vectors' words (2 per row each). */
+function halves(w: Uint32Array, base: number, n: number, hi: Uint32Array, lo: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const s = (base + i) * 4;
+    lo[i * 2] = w[s]!;
+    lo[i * 2 + 1] = w[s + 1]!;
+    hi[i * 2] = w[s + 2]!;
+    hi[i * 2 + 1] = w[s + 3]!;
+  }
+}
+
+/** Parameter types: every bigint parameter is an unsigned 64-bit value (address halves, MACs). */
+function typesOf(p: Record<string, unknown>): Record<string, DuckDBType> {
+  const t: Record<string, DuckDBType> = {};
+  for (const [k, v] of Object.entries(p)) if (typeof v === 'bigint') t[k] = UBIGINT;
+  return t;
+}
+
 /** Marks every row of a fresh vector null (one fill instead of a BigInt operation per row). */
 function allNull(v: RawVector, n: number): void {
   v.setItem(0, null); // makes the vector allocate its validity mask
@@ -860,6 +948,7 @@ function decodeRow<K extends Kind>(
   dstIps?: Map<number, string>,
 ): Stored<K> {
   const o: Record<string, unknown> = { kind };
+  let hi = 0n; // an address's high half, read just before its low half
   for (let i = 0; i < cols.length; i++) {
     const c = cols[i]!;
     const v = row[i];
@@ -883,7 +972,8 @@ function decodeRow<K extends Kind>(
     }
     if (c.codes) o[field] = c.codes[Number(v)];
     else if (c.type === 'ts') o[field] = Number(v);
-    else if (c.type === 'ip') o[field] = bigIntToIp(v as bigint);
+    else if (c.type === 'iphi') hi = v as bigint;
+    else if (c.type === 'iplo') o[field] = halvesToIp(hi, v as bigint);
     else if (c.type === 'mac') o[field] = numberToMac(Number(v));
     else if (typeof v === 'bigint') o[field] = Number(v);
     else o[field] = v;

@@ -9,7 +9,9 @@ import { NAT_EVENTS, PROTOS, type Kind } from '../../records/record.ts';
 
 export type ColType =
   | 'ts' // TIMESTAMP (µs)
-  | 'ip' // UHUGEINT, IPv4 as ::ffff:a.b.c.d
+  | 'ip' // an address: stored as two UBIGINT columns <name>_hi, <name>_lo (see columnsOf)
+  | 'iphi'
+  | 'iplo'
   | 'mac' // UBIGINT
   | 'u8'
   | 'u16'
@@ -30,7 +32,9 @@ export interface Column {
 
 export const SQL_TYPE: Record<ColType, string> = {
   ts: 'TIMESTAMP',
-  ip: 'UHUGEINT',
+  ip: 'UHUGEINT', // never a physical column: expanded by columnsOf
+  iphi: 'UBIGINT',
+  iplo: 'UBIGINT',
   mac: 'UBIGINT',
   u8: 'UTINYINT',
   u16: 'USMALLINT',
@@ -149,7 +153,25 @@ export const TABLES: Record<Kind, Column[]> = {
  * string per row on the hottest write path; queries fetch it through raw_ref.
  */
 export function columnsOf(kind: Kind): Column[] {
-  return [...(kind === 'nat' ? COMMON.filter((c) => c.name !== 'source') : COMMON), ...TABLES[kind]];
+  const logical = [...(kind === 'nat' ? COMMON.filter((c) => c.name !== 'source') : COMMON), ...TABLES[kind]];
+  return logical.flatMap((c) => (c.type === 'ip' ? ipColumns(c) : [c]));
+}
+
+/**
+ * An address column becomes two UBIGINT columns: the high and low 64 bits of its 128-bit value (IPv4 as
+ * ::ffff:a.b.c.d, so hi = 0). DuckDB filters UBIGINT ~60× faster than UHUGEINT (measured 2.5 ms against
+ * 151 ms for `ip = x` over 192 k leases), and a constant hi costs nothing on disk.
+ */
+function ipColumns(c: Column): Column[] {
+  return [
+    { ...c, name: `${c.name}_hi`, type: 'iphi', field: c.field ?? c.name },
+    { ...c, name: `${c.name}_lo`, type: 'iplo', field: c.field ?? c.name },
+  ];
+}
+
+/** SQL condition "address column equals $param" over the two halves. */
+export function ipEquals(column: string, param: string): string {
+  return `("${column}_lo" = $${param}_lo AND "${column}_hi" = $${param}_hi)`;
 }
 
 export function ddl(kind: Kind, catalog: string): string {
@@ -162,9 +184,9 @@ export function ddl(kind: Kind, catalog: string): string {
 
 export const AUX_DDL = (catalog: string) => [
   // Destination dictionary for nat.dst_id.
-  `CREATE TABLE IF NOT EXISTS ${catalog}.peer (id INTEGER NOT NULL, ip UHUGEINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${catalog}.peer (id INTEGER NOT NULL, ip_hi UBIGINT NOT NULL, ip_lo UBIGINT NOT NULL)`,
   // Distinct NAT public addresses of the day: answers "is this a NAT address?" without a scan.
-  `CREATE TABLE IF NOT EXISTS ${catalog}.pubaddr (ip UHUGEINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${catalog}.pubaddr (ip_hi UBIGINT NOT NULL, ip_lo UBIGINT NOT NULL)`,
   // Index of the day's raw archive file (days/YYYY-MM-DD.raw): where each deflated chunk of lines lies.
   // Lines are numbered densely through the day (first_line .. first_line + n - 1): a record's raw_ref is
   // its line number, so raw_ref grows by one per line and compresses to almost nothing.
