@@ -83,18 +83,13 @@ function csvSeparator(line: string, layout: Layout | undefined): string | undefi
 
 function csv(msg: Message, ctx: ParseContext, line: string, sep: string, layout: Layout | undefined): ParseResult {
   const f = line.split(sep);
-  const get = (label: string): string | undefined => {
-    if (!layout) return undefined;
-    const i = layout.labels.indexOf(label);
-    return i < 0 ? undefined : f[i]?.trim();
-  };
   let stime: string | undefined, ltime: string | undefined, dur: string | undefined, proto: string | undefined;
   let src: string | undefined, sport: string | undefined, dir: string | undefined, dst: string | undefined, dport: string | undefined;
   let state: string | undefined, sbytes: string | undefined, dbytes: string | undefined, tbytes: string | undefined;
   if (layout && f.length === layout.labels.length) {
-    stime = get('StartTime'); ltime = get('LastTime'); dur = get('Dur'); proto = get('Proto');
-    src = get('SrcAddr'); sport = get('Sport'); dir = get('Dir'); dst = get('DstAddr'); dport = get('Dport');
-    state = get('State'); sbytes = get('SrcBytes'); dbytes = get('DstBytes'); tbytes = get('TotBytes');
+    stime = field(f, layout, 'StartTime'); ltime = field(f, layout, 'LastTime'); dur = field(f, layout, 'Dur'); proto = field(f, layout, 'Proto');
+    src = field(f, layout, 'SrcAddr'); sport = field(f, layout, 'Sport'); dir = field(f, layout, 'Dir'); dst = field(f, layout, 'DstAddr'); dport = field(f, layout, 'Dport');
+    state = field(f, layout, 'State'); sbytes = field(f, layout, 'SrcBytes'); dbytes = field(f, layout, 'DstBytes'); tbytes = field(f, layout, 'TotBytes');
     if (stime === undefined) return { unparsed: 'ra output without a StartTime column: nothing places the flow in time' };
   } else {
     // No header for this source (or not this one): find the direction column and read around it, as in ra's
@@ -116,6 +111,12 @@ function csv(msg: Message, ctx: ParseContext, line: string, sep: string, layout:
     }
   }
   return build(msg, ctx, { stime, ltime, dur, proto, src, sport, dir, dst, dport, state, sbytes, dbytes, tbytes }, true);
+}
+
+/** A CSV field by its header label, trimmed (ra pads some, e.g. Dir). */
+function field(f: string[], layout: Layout, label: string): string | undefined {
+  const i = layout.labels.indexOf(label);
+  return i < 0 ? undefined : f[i]?.trim();
 }
 
 // ---------------------------------------------------------------------------------------------- text

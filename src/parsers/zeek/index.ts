@@ -94,37 +94,66 @@ function tsv(msg: Message, ctx: ParseContext, line: string): ParseResult {
   if (line.indexOf(sep) < 0) return { unparsed: 'not a Zeek log line (no field separator)' };
   const f = line.split(sep);
   if (f[0] === 'XXXXXXXXXX.XXXXXX') return { skip: MASKED };
-  let get: Getter | null = null;
+  let r: Row | null = null;
   let kind: Kind | undefined;
   if (l?.fields && l.col && l.fields.length === f.length && l.kind) {
-    const col = l.col, unset = l.unset, empty = l.empty;
-    get = (name) => {
-      const i = col.get(name);
-      if (i === undefined) return undefined;
-      const v = f[i]!;
-      return v === unset || v === empty || v === '' ? undefined : v;
-    };
+    r = { f, col: l.col, unset: l.unset, empty: l.empty, setSep: l.setSep };
     kind = l.kind;
     // A row of another log interleaved into this source (one source should carry one log): check its shape.
-    if (kind === 'conn' && !shapeOk(get)) get = null;
+    if (kind === 'conn' && !shapeOk(r)) r = null;
   }
-  if (!get) {
+  if (!r) {
     const guess = guessLayout(f);
     if (!guess) return { unparsed: 'Zeek TSV row without a #fields header: unknown column layout' };
     kind = guess.kind;
-    const cols = guess.cols;
-    get = (name) => {
-      const i = cols.indexOf(name);
-      if (i < 0) return undefined;
-      const v = f[i];
-      return v === undefined || v === '-' || v === '(empty)' || v === '' ? undefined : v;
-    };
+    r = { f, col: guess.col, unset: '-', empty: '(empty)', setSep: l?.setSep ?? ',' };
   }
-  const setSep = l?.setSep ?? ',';
-  return row(msg, ctx, kind!, get, (name) => get!(name)?.split(setSep), () => tsvTime(ctx, get!('ts')));
+  return row(msg, ctx, kind!, r);
 }
 
-type Getter = (name: string) => string | undefined;
+/** One log row, TSV (fields by column) or JSON (an object). */
+interface Row {
+  f?: string[];
+  col?: Map<string, number>;
+  unset?: string;
+  empty?: string;
+  setSep?: string;
+  o?: Record<string, unknown>;
+  /** Nested "id" object of some shippers' JSON. */
+  id?: Record<string, unknown>;
+  /** The JSON line (to read ts as written). */
+  line?: string;
+}
+
+/** A field's value as text; undefined when unset, empty or absent. */
+function val(r: Row, name: string): string | undefined {
+  if (r.f) {
+    const i = r.col!.get(name);
+    if (i === undefined) return undefined;
+    const v = r.f[i];
+    return v === undefined || v === r.unset || v === r.empty || v === '' ? undefined : v;
+  }
+  let v = r.o![name];
+  if (v === undefined && r.id && name.startsWith('id.')) v = r.id[name.slice(3)];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v === '' ? undefined : v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+function list(r: Row, name: string): string[] | undefined {
+  if (r.f) return val(r, name)?.split(r.setSep!);
+  const v = r.o![name];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? v.split(',') : undefined;
+}
+
+function timeOf(ctx: ParseContext, r: Row): ResolvedTime | string {
+  if (r.o) return jsonTime(ctx, r.line!, r.o.ts);
+  return tsvTime(ctx, val(r, 'ts'));
+}
+
+
 
 function tsvTime(ctx: ParseContext, ts: string | undefined): ResolvedTime | string {
   if (!ts) return 'row without a ts';
@@ -133,29 +162,37 @@ function tsvTime(ctx: ParseContext, ts: string | undefined): ResolvedTime | stri
 }
 
 /** Column sets of headerless rows, recognised by their shape (the current and the older Bro/Zeek defaults). */
+const colMap = (cols: string[]) => new Map(cols.map((c, i) => [c, i]));
 const CONN_COLS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes', 'resp_bytes', 'conn_state'];
 const DNS_COLS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'trans_id', 'rtt', 'query', 'qclass', 'qclass_name', 'qtype', 'qtype_name'];
 const DNS_OLD_COLS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'trans_id', 'query', 'qclass', 'qclass_name', 'qtype', 'qtype_name'];
 const DHCP_COLS = ['ts', 'uids', 'client_addr', 'server_addr', 'mac', 'host_name', 'client_fqdn', 'domain', 'requested_addr', 'assigned_addr', 'lease_time', 'client_message', 'server_message', 'msg_types', 'duration'];
 
-function guessLayout(f: string[]): { kind: Kind; cols: string[] } | null {
+const CONN_COL = colMap(CONN_COLS), DNS_COL = colMap(DNS_COLS), DNS_OLD_COL = colMap(DNS_OLD_COLS), DHCP_COL = colMap(DHCP_COLS);
+
+function guessLayout(f: string[]): { kind: Kind; col: Map<string, number> } | null {
   if (f.length < 12 || !(isEpoch(f[0]!) || f[0] === 'XXXXXXXXXX.XXXXXX')) return null;
-  if (f.length >= 15 && (f[4] === '-' || normMac(f[4]!)) && f[13]!.split(',').some((m) => DHCP_TYPES.has(m))) {
-    return { kind: 'dhcp', cols: DHCP_COLS };
+  if (f.length >= 15 && (f[4] === '-' || normMac(f[4]!)) && hasDhcpType(f[13]!)) {
+    return { kind: 'dhcp', col: DHCP_COL };
   }
   if (!TRANSPORTS.has(f[6]!)) return null;
-  if (CONN_STATES.has(f[11]!)) return { kind: 'conn', cols: CONN_COLS };
+  if (CONN_STATES.has(f[11]!)) return { kind: 'conn', col: CONN_COL };
   if (f.length >= 23) {
-    if (f[10]!.startsWith('C_')) return { kind: 'dns', cols: DNS_OLD_COLS };
-    if (f[11]!.startsWith('C_')) return { kind: 'dns', cols: DNS_COLS };
-    if (f[8] === '-' && f[9] === '-') return { kind: 'dns', cols: DNS_OLD_COLS }; // no query at all: skipped below
+    if (f[10]!.startsWith('C_')) return { kind: 'dns', col: DNS_OLD_COL };
+    if (f[11]!.startsWith('C_')) return { kind: 'dns', col: DNS_COL };
+    if (f[8] === '-' && f[9] === '-') return { kind: 'dns', col: DNS_OLD_COL }; // no query at all: skipped below
   }
   return null;
 }
 
-function shapeOk(get: Getter): boolean {
-  const s = get('conn_state');
-  const d = get('duration');
+function hasDhcpType(s: string): boolean {
+  for (const m of s.split(',')) if (DHCP_TYPES.has(m)) return true;
+  return false;
+}
+
+function shapeOk(r: Row): boolean {
+  const s = val(r, 'conn_state');
+  const d = val(r, 'duration');
   return s !== undefined && CONN_STATES.has(s) && (d === undefined || isNumber(d));
 }
 
@@ -171,22 +208,12 @@ function json(msg: Message, ctx: ParseContext, line: string): ParseResult {
     return { unparsed: 'not one complete JSON object (Zeek writes one object per line; pretty-printed or truncated JSON is not read)' };
   }
   const id = typeof o.id === 'object' && o.id !== null ? (o.id as Record<string, unknown>) : undefined; // nested "id" (some shippers)
-  const get: Getter = (name) => {
-    let v = o[name];
-    if (v === undefined && id && name.startsWith('id.')) v = id[name.slice(3)];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v === 'string') return v === '' ? undefined : v;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    return undefined;
-  };
-  const list = (name: string): string[] | undefined => {
-    const v = o[name];
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? v.split(',') : undefined;
-  };
   const path = typeof o._path === 'string' ? o._path : undefined;
-  const kind = (path !== undefined ? kindOfPath(path) : undefined) ?? kindOfFields(Object.keys(o), id !== undefined);
+  const kind = path !== undefined ? kindOfPath(path) : kindOfObject(o, id !== undefined);
   if (!('ts' in o)) return { unparsed: 'JSON object without a ts: not a Zeek log record' };
-  return row(msg, ctx, kind, get, list, () => jsonTime(ctx, line, o.ts));
+  const r: Row = { o, line };
+  if (id) r.id = id;
+  return row(msg, ctx, kind, r);
 }
 
 /** ts as Zeek wrote it: epoch seconds (default; read from the text, no float rounding) or ISO 8601 (JSON::TS_ISO8601). */
@@ -230,62 +257,61 @@ function iso(ctx: ParseContext, s: string): ResolvedTime | string {
 
 // ------------------------------------------------------------------------------------------------ rows
 
-function row(msg: Message, ctx: ParseContext, kind: Kind, get: Getter, list: (name: string) => string[] | undefined, time: () => ResolvedTime | string): ParseResult {
+function row(msg: Message, ctx: ParseContext, kind: Kind, r: Row): ParseResult {
   if (kind === 'other') return { skip: OTHER_LOG };
-  if (get('ts') === 'XXXXXXXXXX.XXXXXX') return { skip: MASKED };
-  if (kind === 'conn') return conn(msg, ctx, get, time);
-  if (kind === 'dns') return dns(msg, ctx, get, time);
-  return dhcp(msg, ctx, get, list, time);
+  if (kind === 'conn') return conn(msg, ctx, r);
+  if (kind === 'dns') return dns(msg, ctx, r);
+  return dhcp(msg, ctx, r);
 }
 
-function conn(msg: Message, ctx: ParseContext, get: Getter, time: () => ResolvedTime | string): ParseResult {
-  const srcIp = ip(get('id.orig_h')), dstIp = ip(get('id.resp_h'));
+function conn(msg: Message, ctx: ParseContext, row: Row): ParseResult {
+  const srcIp = ip(val(row, 'id.orig_h')), dstIp = ip(val(row, 'id.resp_h'));
   if (!srcIp || !dstIp) return { unparsed: 'conn row without valid id.orig_h / id.resp_h' };
-  const t = time();
+  const t = timeOf(ctx, row);
   if (typeof t === 'string') return t === MASKED ? { skip: t } : { unparsed: t };
-  const p = get('proto');
+  const p = val(row, 'proto');
   const proto: Proto = p === 'tcp' || p === 'udp' ? p : p === 'icmp' ? (srcIp.includes(':') ? 'icmpv6' : 'icmp') : 'other';
   const r: FlowRecord = { kind: 'flow', ...base(msg, ctx, t), proto, srcIp, dstIp, how: 'zeek-conn' };
   if (proto === 'tcp' || proto === 'udp') {
-    const sp = port(get('id.orig_p')), dp = port(get('id.resp_p'));
+    const sp = port(val(row, 'id.orig_p')), dp = port(val(row, 'id.resp_p'));
     if (sp !== undefined) r.srcPort = sp;
     if (dp !== undefined) r.dstPort = dp;
   }
-  const dur = micros(get('duration'));
+  const dur = micros(val(row, 'duration'));
   if (dur !== undefined) r.end = t.ts + dur;
-  const state = get('conn_state');
+  const state = val(row, 'conn_state');
   if (state) r.state = state;
-  const bo = count(get('orig_bytes')), bi = count(get('resp_bytes'));
+  const bo = count(val(row, 'orig_bytes')), bi = count(val(row, 'resp_bytes'));
   if (bo !== undefined) r.bytesOut = bo;
   if (bi !== undefined) r.bytesIn = bi;
   return { records: [r] };
 }
 
-function dns(msg: Message, ctx: ParseContext, get: Getter, time: () => ResolvedTime | string): ParseResult {
-  const query = get('query');
+function dns(msg: Message, ctx: ParseContext, row: Row): ParseResult {
+  const query = val(row, 'query');
   if (!query) return { skip: 'DNS transaction without a query name' };
-  const rp = get('id.resp_p');
+  const rp = val(row, 'id.resp_p');
   if (rp === '5353') return { skip: 'multicast DNS (mDNS, port 5353): not a lookup through a resolver' };
   if (rp === '5355') return { skip: 'LLMNR (port 5355): not a lookup through a resolver' };
   if (rp === '137') return { skip: 'NetBIOS name service (port 137): not a lookup through a resolver' };
-  const cls = get('qclass_name');
+  const cls = val(row, 'qclass_name');
   if (cls !== undefined && cls !== 'C_INTERNET') return { skip: 'query of a class other than IN (CHAOS/HESIOD server queries, not name lookups)' };
-  let qtype = get('qtype_name');
+  let qtype = val(row, 'qtype_name');
   if (qtype === '*') qtype = 'ANY';
   if (!qtype) {
-    const n = get('qtype');
+    const n = val(row, 'qtype');
     if (!n || !isDigits(n)) return { skip: 'DNS transaction without a query type' };
     qtype = `TYPE${n}`;
   }
-  const client = ip(get('id.orig_h'));
+  const client = ip(val(row, 'id.orig_h'));
   if (!client) return { unparsed: 'dns row without a valid id.orig_h' };
-  const t = time();
+  const t = timeOf(ctx, row);
   if (typeof t === 'string') return t === MASKED ? { skip: t } : { unparsed: t };
   const name = query.length > 1 && query.endsWith('.') ? query.slice(0, -1) : query;
   const r: DnsQueryRecord = { kind: 'dnsquery', ...base(msg, ctx, t), client, qname: name.toLowerCase(), qtype };
-  const cp = port(get('id.orig_p'));
+  const cp = port(val(row, 'id.orig_p'));
   if (cp !== undefined) r.clientPort = cp;
-  const resolver = ip(get('id.resp_h'));
+  const resolver = ip(val(row, 'id.resp_h'));
   if (resolver) r.resolver = resolver;
   return { records: [r] };
 }
@@ -295,45 +321,45 @@ function dns(msg: Message, ctx: ParseContext, get: Getter, time: () => ResolvedT
  * says what happened: ACK → lease bound (assigned_addr), DECLINE → the client refused it, RELEASE → given back,
  * NAK → refused by the server; without any of them nothing was bound.
  */
-function dhcp(msg: Message, ctx: ParseContext, get: Getter, list: (name: string) => string[] | undefined, time: () => ResolvedTime | string): ParseResult {
-  const types = list('msg_types') ?? [];
+function dhcp(msg: Message, ctx: ParseContext, row: Row): ParseResult {
+  const types = list(row, 'msg_types') ?? [];
   let last = '';
   for (const m of types) if (m === 'ACK' || m === 'NAK' || m === 'DECLINE' || m === 'RELEASE') last = m;
   let how: LeaseHow;
   let addr: string | undefined;
   if (last === 'ACK') {
-    addr = get('assigned_addr');
+    addr = val(row, 'assigned_addr');
     how = 'ack';
-    if (!addr && types.includes('INFORM')) { addr = get('client_addr'); how = 'inform'; }
+    if (!addr && types.includes('INFORM')) { addr = val(row, 'client_addr'); how = 'inform'; }
     if (!addr) return { skip: 'DHCP ACK without an assigned address' };
   } else if (last === 'DECLINE') {
-    addr = get('requested_addr') ?? get('assigned_addr');
+    addr = val(row, 'requested_addr') ?? val(row, 'assigned_addr');
     how = 'decline';
     if (!addr) return { skip: 'DHCP DECLINE without the declined address' };
   } else if (last === 'RELEASE') {
-    addr = get('client_addr');
+    addr = val(row, 'client_addr');
     how = 'release';
     if (!addr) return { skip: 'DHCP RELEASE without the client address' };
   } else if (last === 'NAK') {
     return { skip: 'DHCP NAK: the server refused the address, nothing bound' };
-  } else if (types.includes('INFORM') && get('client_addr')) {
-    addr = get('client_addr');
+  } else if (types.includes('INFORM') && val(row, 'client_addr')) {
+    addr = val(row, 'client_addr');
     how = 'inform';
   } else {
     return { skip: 'DHCP exchange without ACK, DECLINE or RELEASE: nothing bound' };
   }
-  const mac = get('mac') ? normMac(get('mac')!) : null;
+  const mac = val(row, 'mac') ? normMac(val(row, 'mac')!) : null;
   if (!mac) return { skip: 'DHCP exchange without a client MAC' };
   const a = ip(addr);
   if (!a) return { unparsed: 'dhcp row with an invalid address' };
-  const t = time();
+  const t = timeOf(ctx, row);
   if (typeof t === 'string') return t === MASKED ? { skip: t } : { unparsed: t };
   const r: LeaseRecord = { kind: 'lease', ...base(msg, ctx, t), ip: a, mac, how };
-  const host = get('host_name');
+  const host = val(row, 'host_name');
   if (host) r.hostname = host;
-  const lt = how === 'ack' ? micros(get('lease_time')) : undefined;
+  const lt = how === 'ack' ? micros(val(row, 'lease_time')) : undefined;
   if (lt !== undefined) r.end = t.ts + lt;
-  const server = get('server_addr');
+  const server = val(row, 'server_addr');
   if (server) r.via = server;
   return { records: [r] };
 }
@@ -346,12 +372,17 @@ function kindOfPath(path: string): Kind {
 }
 
 /** Which log a field set belongs to (JSON rows have no #path; some TSV writers drop it). */
-function kindOfFields(fields: string[], nestedId = false): Kind {
-  const has = (k: string) => fields.includes(k);
-  if (has('msg_types') || has('assigned_addr') || (has('uids') && has('mac') && has('lease_time'))) return 'dhcp';
-  const conn5 = (has('id.orig_h') || nestedId) && has('proto');
-  if (conn5 && has('query') && (has('qtype') || has('qtype_name') || has('trans_id'))) return 'dns';
-  if (conn5 && (has('conn_state') || has('history') || has('orig_bytes') || has('orig_pkts'))) return 'conn';
+function kindOfFields(fields: string[]): Kind {
+  const o: Record<string, true> = {};
+  for (const f of fields) o[f] = true;
+  return kindOfObject(o, false);
+}
+
+function kindOfObject(o: Record<string, unknown>, nestedId: boolean): Kind {
+  if ('msg_types' in o || 'assigned_addr' in o || ('uids' in o && 'mac' in o && 'lease_time' in o)) return 'dhcp';
+  const conn5 = ('id.orig_h' in o || nestedId) && 'proto' in o;
+  if (conn5 && 'query' in o && ('qtype' in o || 'qtype_name' in o || 'trans_id' in o)) return 'dns';
+  if (conn5 && ('conn_state' in o || 'history' in o || 'orig_bytes' in o || 'orig_pkts' in o)) return 'conn';
   return 'other';
 }
 
