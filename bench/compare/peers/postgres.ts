@@ -1,13 +1,13 @@
 // PostgreSQL (Debian's server) as a sysadmin would run it for ulogd2: its own cluster made here with initdb
 // (default settings), listening on a unix socket only, the ulog2_ct table, bulk-loaded with COPY (server-side
-// file, the fast path), queried through one psql connection kept open (prepared statements, no new process
-// per query). Stopped and removed at the end.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+// file, the fast path), queried through one driver connection (node-postgres, named prepared statements), as
+// a script or an application would. Stopped at the end.
 import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { HostHour, Lookup, Workload } from '../workload.ts';
 import { readRows } from '../workload.ts';
-import { aptInstall, run, runAsync, type HourAnswer, type LoadResult, type LookupAnswer, type Peer } from './peer.ts';
+import { aptInstall, run, type HourAnswer, type LoadResult, type LookupAnswer, type Peer } from './peer.ts';
 import { COLUMNS, CT_NEW, HOUR_SQL, INDEXES, LOOKUP_SQL, PG_TABLE, ctValues } from './sql.ts';
 
 function findBin(): string | null {
@@ -19,61 +19,21 @@ function findBin(): string | null {
   return versions.length ? join(root, versions[0]!, 'bin') : null;
 }
 
-/** One psql process = one connection; each query answers up to an \echo marker. */
-class PsqlSession {
-  private p: ChildProcessWithoutNullStreams;
-  private buf = '';
-  private waiting: { resolve: (lines: string[]) => void; reject: (e: Error) => void } | null = null;
-  private lines: string[] = [];
-  private err = '';
-
-  constructor(args: string[]) {
-    this.p = spawn('psql', ['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1', ...args]);
-    this.p.stdout.setEncoding('utf8');
-    this.p.stderr.setEncoding('utf8');
-    this.p.stdout.on('data', (s: string) => this.onData(s));
-    this.p.stderr.on('data', (s: string) => (this.err += s));
-    this.p.on('close', (code) => {
-      this.waiting?.reject(new Error(`psql exited ${code}: ${this.err.trim()}`));
-      this.waiting = null;
-    });
-  }
-
-  private onData(s: string): void {
-    this.buf += s;
-    let n: number;
-    while ((n = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, n);
-      this.buf = this.buf.slice(n + 1);
-      if (line === '__END__') {
-        const w = this.waiting;
-        const out = this.lines;
-        this.waiting = null;
-        this.lines = [];
-        w?.resolve(out);
-      } else if (line.length) this.lines.push(line);
-    }
-  }
-
-  query(sql: string): Promise<string[]> {
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.p.stdin.write(`${sql};\n\\echo __END__\n`);
-    });
-  }
-
-  async end(): Promise<void> {
-    this.p.stdin.end('\\q\n');
-    await new Promise<void>((r) => (this.p.exitCode !== null ? r() : this.p.on('close', () => r())));
-  }
+// The few node-postgres calls used, typed here (no @types package in the project).
+interface PgClient {
+  connect(): Promise<void>;
+  query(q: string | { name?: string; text: string; values?: unknown[]; rowMode?: 'array' }): Promise<{ rows: unknown[][] }>;
+  end(): Promise<void>;
 }
+type PgClientCtor = new (cfg: { host: string; port: number; user: string; database: string }) => PgClient;
 
 export class PostgresPeer implements Peer {
   readonly name = 'PostgreSQL';
   private bin: string | null = null;
   private readonly data: string;
   private readonly sock: string;
-  private session: PsqlSession | null = null;
+  private client: PgClient | null = null;
+  private Client: PgClientCtor | null = null;
   private started = false;
   private version = '';
 
@@ -87,7 +47,7 @@ export class PostgresPeer implements Peer {
   }
 
   describe(): string {
-    return `${this.version || 'PostgreSQL'}, initdb defaults (shared_buffers 128MB, fsync on), unix socket only; ulogd2's ulog2_ct + 2 composite indexes; COPY FROM file; lookups over one psql connection (PREPARE/EXECUTE)`;
+    return `${this.version || 'PostgreSQL'}, initdb defaults (shared_buffers 128MB, fsync on), unix socket only; ulogd2's ulog2_ct + 2 composite indexes; COPY FROM file; queries over one node-postgres connection (named prepared statements)`;
   }
 
   /** Runs a server-side program as the postgres user when root (initdb refuses root). */
@@ -104,6 +64,11 @@ export class PostgresPeer implements Peer {
   }
 
   async prepare(): Promise<string | null> {
+    try {
+      this.Client = (createRequire(import.meta.url)('pg') as { Client: PgClientCtor }).Client;
+    } catch (e) {
+      return `the pg driver is not loadable (npm install): ${(e as Error).message.split('\n')[0]}`;
+    }
     this.bin = findBin();
     if (!this.bin || !existsSync('/usr/bin/psql')) {
       const why = aptInstall(['postgresql'], this.allowInstall);
@@ -128,6 +93,8 @@ export class PostgresPeer implements Peer {
     this.version = this.psql('SHOW server_version').split(' ')[0] ?? '';
     this.version = `PostgreSQL ${this.version}`;
     this.psql(PG_TABLE + INDEXES);
+    this.client = new this.Client({ host: this.sock, port: this.port, user: 'postgres', database: 'postgres' });
+    await this.client.connect();
     return null;
   }
 
@@ -142,15 +109,13 @@ export class PostgresPeer implements Peer {
     }
     await new Promise<void>((r) => ws.end(() => r()));
     chmodSync(file, 0o644);
+    const c = this.client!;
     const t0 = performance.now();
-    await runAsync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...this.psqlArgs(), '-c', `COPY ulog2_ct (${COLUMNS.join(', ')}) FROM '${file}'`]);
-    await runAsync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...this.psqlArgs(), '-c', 'ANALYZE ulog2_ct']);
+    await c.query(`COPY ulog2_ct (${COLUMNS.join(', ')}) FROM '${file}'`);
+    await c.query('ANALYZE ulog2_ct');
     const seconds = (performance.now() - t0) / 1000;
     rmSync(file, { force: true });
-    const stored = Number(this.psql('SELECT count(*) FROM ulog2_ct'));
-    this.session = new PsqlSession(this.psqlArgs());
-    await this.session.query(`PREPARE lookup(inet, integer, bigint, bigint) AS ${LOOKUP_SQL}`);
-    await this.session.query(`PREPARE hour(inet, bigint, bigint) AS ${HOUR_SQL}`);
+    const stored = Number((await c.query({ text: 'SELECT count(*) FROM ulog2_ct', rowMode: 'array' })).rows[0]![0]);
     return { seconds, stored, notes: ['PostgreSQL: load = COPY from a server-side file + ANALYZE, indexes in place (as on a live ulogd2 table)'] };
   }
 
@@ -167,26 +132,23 @@ export class PostgresPeer implements Peer {
 
   async lookup(l: Lookup, toleranceS: number): Promise<LookupAnswer> {
     const t = l.at / 1e6;
-    const rows = await this.session!.query(`EXECUTE lookup('${l.pubIp}', ${l.pubPort}, ${t - toleranceS}, ${t + toleranceS})`);
+    const { rows } = await this.client!.query({ name: 'lookup', text: LOOKUP_SQL, values: [l.pubIp, l.pubPort, t - toleranceS, t + toleranceS], rowMode: 'array' });
     const inside = new Set<string>();
-    for (const row of rows) {
-      const [ip, port, ev] = row.split('|');
-      if (Number(ev) === CT_NEW) inside.add(`${ip}:${port}`);
-    }
+    for (const [ip, port, ev] of rows) if (ev === CT_NEW) inside.add(`${ip as string}:${port as number}`);
     return { inside: [...inside], rows: rows.length };
   }
 
   async hostHour(h: HostHour): Promise<HourAnswer> {
-    const rows = await this.session!.query(`EXECUTE hour('${h.inIp}', ${h.from / 1e6}, ${h.to / 1e6})`);
+    const { rows } = await this.client!.query({ name: 'hour', text: HOUR_SQL, values: [h.inIp, h.from / 1e6, h.to / 1e6], rowMode: 'array' });
     // SELECT *: ct_event is the last column.
     let connections = 0;
-    for (const row of rows) if (row.slice(row.lastIndexOf('|') + 1) === String(CT_NEW)) connections++;
+    for (const row of rows) if (row[row.length - 1] === CT_NEW) connections++;
     return { rows: rows.length, connections };
   }
 
   async close(): Promise<void> {
-    await this.session?.end();
-    this.session = null;
+    await this.client?.end().catch(() => undefined);
+    this.client = null;
     if (this.started && this.bin) {
       const [c, ...a] = this.asPostgres(join(this.bin, 'pg_ctl'), ['-D', this.data, '-m', 'fast', '-w', 'stop']);
       try {
