@@ -1,10 +1,9 @@
 // Helpers shared by the DHCP server parsers of the 'dhcp' family (isc-dhcpd, kea, kea-leases, windows-dhcp).
 // Not a parser itself: nothing here is registered.
-import { normMac } from '../../records/addr.ts';
+import { normIp, normMac } from '../../records/addr.ts';
 import type { LeaseHow, LeaseRecord, Micros } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base } from '../common.ts';
 import type { ParseContext } from '../parser.ts';
 
 /** DHCP lease time meaning "infinite" (RFC 2131 §3.3, RFC 8415 §7.7): no end is recorded. */
@@ -79,7 +78,36 @@ export function noMacReason(what: string, d: number[]): string {
 
 /** Canonical MAC of an Ethernet hardware address text; null for other lengths (InfiniBand, client ids …). */
 export function ethernetMac(text: string): string | null {
+  if (text.length === 17 && isCanonicalMac(text)) return text; // the usual case: nothing to rewrite
   return text.length >= 11 && text.length <= 17 ? normMac(text) : null;
+}
+
+/** "aa:bb:cc:dd:ee:ff" in lower case, exactly. */
+function isCanonicalMac(s: string): boolean {
+  for (let i = 0; i < 17; i++) {
+    const c = s.charCodeAt(i);
+    if (i % 3 === 2) {
+      if (c !== 58) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/**
+ * normIp with a small cache for IPv6: canonicalising an IPv6 address takes a BigInt round trip, and DHCP logs
+ * name the same addresses again and again. IPv4 goes straight through (node's isIPv4 is cheap).
+ */
+const V6_CACHE = new Map<string, string | null>();
+export function normIpCached(text: string): string | null {
+  if (text.indexOf(':') < 0) return normIp(text);
+  let v = V6_CACHE.get(text);
+  if (v === undefined) {
+    if (text.length > 64) return null;
+    v = normIp(text);
+    if (V6_CACHE.size >= 4096) V6_CACHE.clear();
+    V6_CACHE.set(text, v);
+  }
+  return v;
 }
 
 /** Lease time in whole seconds (decimal text) → µs, or null when it is not one. INFINITE_LEASE stays as is. */
@@ -111,9 +139,19 @@ export interface LeaseFields {
   seconds?: number;
 }
 
-/** A lease record from its fields and a resolved time; optional fields only when present. */
+/**
+ * A lease record from its fields and a resolved time; optional fields only when present. Built as one literal
+ * (the same fields, in the same order, as common.ts base() would give: this runs once per binding line).
+ */
 export function leaseRecord(msg: Message, ctx: ParseContext, t: ResolvedTime, f: LeaseFields, logHost?: string): LeaseRecord {
-  const r: LeaseRecord = { kind: 'lease', ...base(msg, ctx, t), ip: f.ip, mac: f.mac, how: f.how };
+  const r: LeaseRecord = { kind: 'lease', ts: t.ts, received: ctx.received, source: ctx.source, raw: msg.raw, rawStamp: t.rawStamp, ip: f.ip, mac: f.mac, how: f.how };
+  if (t.flags) {
+    for (const k in t.flags) {
+      r.flags = { ...t.flags };
+      break;
+    }
+  }
+  if (t.tsAlt !== undefined) r.tsAlt = t.tsAlt;
   if (f.hostname) r.hostname = f.hostname;
   const end = leaseEnd(t.ts, f.seconds);
   if (end !== undefined) r.end = end;

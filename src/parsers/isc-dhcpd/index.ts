@@ -1,13 +1,12 @@
 // isc-dhcpd: DHCPv4 and DHCPv6 bindings from ISC dhcpd's syslog lines (ISC DHCP 3.x–4.4, also the dhcpd of
 // pfSense, OPNsense and Infoblox NIOS). Line shapes follow the log_info() format strings of server/dhcp.c,
 // bootp.c and dhcpv6.c of ISC DHCP 4.4.3; see README.md for what each one becomes.
-import { normIp } from '../../records/addr.ts';
 import type { LeaseHow, LeaseRecord } from '../../records/record.ts';
 import { parseSyslog } from '../../syslog/header.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { looksBinary } from '../common.ts';
-import { ethernetMac, leaseRecord, leaseSeconds, macFromDuid, noMacReason, parseDuid, type LeaseFields } from '../dhcp-common/index.ts';
+import { ethernetMac, leaseRecord, leaseSeconds, macFromDuid, noMacReason, parseDuid, normIpCached, type LeaseFields } from '../dhcp-common/index.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const iscDhcpd: Parser = {
@@ -161,7 +160,7 @@ interface Client {
 function client(s: string, p: number, sep: string): Client | null {
   const ipEnd = s.indexOf(' ', p);
   if (ipEnd < 0) return null;
-  const ip = normIp(s.slice(p, ipEnd));
+  const ip = normIpCached(s.slice(p, ipEnd));
   if (!ip || !s.startsWith(sep, ipEnd)) return null;
   p = ipEnd + sep.length;
   const hwEnd = s.indexOf(' ', p);
@@ -219,7 +218,7 @@ function onTo(rest: string, p: number, what: string): Result {
 /** "DHCPACK to IP (HW) via X": the answer to a DHCPINFORM from a client that configured IP itself. */
 function informAck(rest: string): Result {
   const ipEnd = rest.indexOf(' ', 3);
-  const ip = normIp(rest.slice(3, ipEnd < 0 ? undefined : ipEnd));
+  const ip = normIpCached(rest.slice(3, ipEnd < 0 ? undefined : ipEnd));
   if (!ip) return { unparsed: 'DHCPACK to: no address' };
   if (ipEnd < 0) return { skip: 'DHCPACK to (old dhcpd): answer to a DHCPINFORM without the client MAC' };
   if (rest.charCodeAt(ipEnd + 1) !== 40) return { unparsed: 'DHCPACK to: line of an unknown shape' };
@@ -239,7 +238,7 @@ function informAck(rest: string): Result {
 function bootReplyFor(rest: string): Result {
   const ipEnd = rest.indexOf(' to ', 4);
   if (ipEnd < 0) return { unparsed: 'BOOTREPLY line of an unknown shape' };
-  const ip = normIp(rest.slice(4, ipEnd));
+  const ip = normIpCached(rest.slice(4, ipEnd));
   const open = rest.indexOf(' (', ipEnd + 4);
   const close = open < 0 ? -1 : rest.indexOf(') via ', open);
   if (!ip || close < 0) return { unparsed: 'BOOTREPLY line of an unknown shape' };
@@ -284,7 +283,7 @@ function v6Binding(word: string, rest: string): Result {
   if (!rest.startsWith('address ', 4)) return { unparsed: 'Reply NA line of an unknown shape' };
   const ipEnd = rest.indexOf(' to client with duid ', 12);
   if (ipEnd < 0) return { unparsed: 'Reply NA line of an unknown shape' };
-  const ip = normIp(rest.slice(12, ipEnd));
+  const ip = normIpCached(rest.slice(12, ipEnd));
   const dStart = ipEnd + 21;
   const dEnd = rest.indexOf(' iaid = ', dStart);
   if (!ip || dEnd < 0) return { unparsed: 'Reply NA line of an unknown shape' };
@@ -308,7 +307,7 @@ function v6Release(rest: string): Result {
   const duid = parseDuid(rest.slice(0, at));
   if (rest.endsWith(', which is not leased to it.')) return { skip: 'DHCPv6 release of an address not leased to that client' };
   const ipText = rest.slice(at + 18);
-  const ip = normIp(ipText);
+  const ip = normIpCached(ipText);
   if (!duid || !ip) return { unparsed: 'DHCPv6 release line of an unknown shape' };
   const mac = macFromDuid(duid);
   if (!mac) return { skip: noMacReason('DHCPv6 release', duid) };

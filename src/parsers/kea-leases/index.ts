@@ -1,13 +1,12 @@
 // kea-leases: ISC Kea's memfile lease files (kea-leases4.csv, kea-leases6.csv). Each row is the state of one
 // lease when Kea wrote it (the file is a journal: every allocation, renewal, release and reclamation appends
 // a row; Kea's LFC compacts it). Columns are those of Kea's CSVLeaseFile4/6 (1.x … 2.6); see README.md.
-import { normIp } from '../../records/addr.ts';
 import type { LeaseHow } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { looksBinary } from '../common.ts';
 import {
-  ethernetMac, INFINITE_LEASE, leaseRecord, leaseSeconds, macFromDuid, macInsideDuidLlt, noMacReason, parseDuid,
+  ethernetMac, INFINITE_LEASE, leaseRecord, leaseSeconds, macFromDuid, macInsideDuidLlt, noMacReason, normIpCached, parseDuid,
   plausibleTime, type LeaseFields,
 } from '../dhcp-common/index.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
@@ -41,7 +40,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (looksBinary(line)) return { unparsed: 'binary data, not a lease row' };
   const comma = line.indexOf(',');
   if (comma < 0 || comma > 45) return { unparsed: 'not a Kea lease row' };
-  const ip = normIp(line.slice(0, comma));
+  const ip = normIpCached(line.slice(0, comma));
   if (!ip) return { unparsed: 'first column is not an address' };
   const cols = line.split(',');
   if (ip.indexOf(':') < 0) {

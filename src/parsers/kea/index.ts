@@ -1,14 +1,13 @@
 // kea: DHCPv4/DHCPv6 bindings from ISC Kea's log (its own log file, stdout or syslog output) and from the
 // forensic "legal" log of libdhcp_legal_log.so. Message ids and texts are those of Kea 2.2's
 // dhcp4_messages.mes / dhcp6_messages.mes (the ids are stable across 1.6 … 2.6); see README.md.
-import { normIp } from '../../records/addr.ts';
 import type { LeaseHow, LeaseRecord } from '../../records/record.ts';
 import { parseSyslog } from '../../syslog/header.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { looksBinary } from '../common.ts';
 import {
-  ethernetMac, INFINITE_LEASE, leaseRecord, leaseSeconds, macFromDuid, macInsideDuidLlt, noMacReason, parseDuid,
+  ethernetMac, INFINITE_LEASE, leaseRecord, leaseSeconds, macFromDuid, macInsideDuidLlt, noMacReason, normIpCached, parseDuid,
   type LeaseFields,
 } from '../dhcp-common/index.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
@@ -68,7 +67,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
       return { unparsed: 'time stamp is not a valid time' };
     }
     body = raw.slice(own.end);
-  } else if (LEGAL_START.some((w) => raw.startsWith(w))) {
+  } else if (legalStart(raw, 0)) {
     body = raw; // a forensic entry without its time stamp (ISC's documentation examples): no time
   } else {
     let m = parseSyslog(raw, ctx.clock);
@@ -122,7 +121,7 @@ function isoStamp(s: string): { end: number; stamp: (ctx: ParseContext) => Resol
   if (zEnd < 0 || zEnd - 20 > 6) return null;
   const zone = s.slice(20, zEnd);
   // Only the legal log writes a zone here; anything else (an rsyslog stamp, a host name) is read as syslog.
-  if (!LEGAL_START.some((w) => s.startsWith(w, zEnd + 1))) return null;
+  if (!legalStart(s, zEnd + 1)) return null;
   const rawStamp = s.slice(0, zEnd);
   const offset = zoneOffset(zone);
   return {
@@ -164,8 +163,15 @@ function num(s: string, p: number, n: number): number {
 /** How a forensic (legal) log entry starts, after its time stamp. */
 const LEGAL_START = ['Address:', 'Address ', 'Prefix:', 'Prefix ', 'Administrator ', 'HA partner '];
 
+function legalStart(s: string, p: number): boolean {
+  const c = s.charCodeAt(p);
+  if (c !== 65 && c !== 80 && c !== 72) return false; // A P H
+  for (const w of LEGAL_START) if (s.startsWith(w, p)) return true;
+  return false;
+}
+
 function classify(body: string): Result {
-  if (LEGAL_START.some((w) => body.startsWith(w))) return legal(body);
+  if (legalStart(body, 0)) return legal(body);
   // "SEV  [logger…] ID text" (file, stdout, syslog patterns); the severity may be absent in custom patterns.
   let p = 0;
   const sp = body.indexOf(' ');
@@ -251,7 +257,7 @@ function v4Lease(id: string, text: string, verb: string, how: LeaseHow): Result 
   if (colon < 0) return { unparsed: `${id} line of an unknown shape` };
   const v = text.indexOf(verb, colon + 8);
   if (v < 0) return { unparsed: `${id} line of an unknown shape` };
-  const ip = normIp(text.slice(colon + 8, v));
+  const ip = normIpCached(text.slice(colon + 8, v));
   if (!ip) return { unparsed: `${id}: no address` };
   const mac = v4LabelMac(text.slice(0, colon), id);
   if (typeof mac !== 'string') return mac;
@@ -264,7 +270,7 @@ function v4Lease(id: string, text: string, verb: string, how: LeaseHow): Result 
 function v4Release(id: string, text: string): Result {
   const colon = text.indexOf(': address ');
   if (colon < 0) return { unparsed: `${id} line of an unknown shape` };
-  const ip = normIp(wordAt(text, colon + 10));
+  const ip = normIpCached(wordAt(text, colon + 10));
   if (!ip) return { unparsed: `${id}: no address` };
   const mac = v4LabelMac(text.slice(0, colon), id);
   if (typeof mac !== 'string') return mac;
@@ -275,7 +281,7 @@ function v4Decline(text: string): Result {
   const a = text.indexOf('for addr ');
   const from = text.indexOf(' from client ');
   if (a < 0 || from < a) return { unparsed: 'DHCP4_DECLINE_LEASE line of an unknown shape' };
-  const ip = normIp(text.slice(a + 9, from));
+  const ip = normIpCached(text.slice(a + 9, from));
   if (!ip) return { unparsed: 'DHCP4_DECLINE_LEASE: no address' };
   const mac = v4LabelMac(text.slice(from + 13), 'DHCP4_DECLINE_LEASE');
   if (typeof mac !== 'string') return mac;
@@ -286,7 +292,7 @@ function v4Inform(text: string): Result {
   const colon = text.indexOf(': DHCPACK in reply to the DHCPINFORM will be sent directly to ');
   if (colon < 0) return { unparsed: 'DHCP4_INFORM_DIRECT_REPLY line of an unknown shape' };
   const p = colon + 62;
-  const ip = normIp(wordAt(text, p));
+  const ip = normIpCached(wordAt(text, p));
   if (!ip) return { unparsed: 'DHCP4_INFORM_DIRECT_REPLY: no address' };
   const mac = v4LabelMac(text.slice(0, colon), 'DHCP4_INFORM_DIRECT_REPLY');
   if (typeof mac !== 'string') return mac;
@@ -328,7 +334,7 @@ function v6Lease(id: string, text: string, verb: string, how: LeaseHow): Result 
   const p = colon + 20;
   const and = text.indexOf(' and iaid=', p);
   if (and < 0) return { unparsed: `${id} line of an unknown shape` };
-  const ip = normIp(text.slice(p, and));
+  const ip = normIpCached(text.slice(p, and));
   if (!ip) return { unparsed: `${id}: no address` };
   const mac = v6LabelMac(text.slice(0, colon), id);
   if (typeof mac !== 'string') return mac;
@@ -346,7 +352,7 @@ function v6Release(id: string, text: string): Result {
   if (colon < 0) return { unparsed: `${id} line of an unknown shape` };
   const p = colon + 22;
   const and = text.indexOf(' and iaid=', p);
-  const ip = normIp(text.slice(p, and < 0 ? undefined : and));
+  const ip = normIpCached(text.slice(p, and < 0 ? undefined : and));
   if (!ip) return { unparsed: `${id}: no address` };
   const mac = v6LabelMac(text.slice(0, colon), id);
   if (typeof mac !== 'string') return mac;
@@ -357,7 +363,7 @@ function v6Decline(text: string): Result {
   const sent = text.indexOf(' sent DECLINE for address ');
   if (!text.startsWith('Client ') || sent < 0) return { unparsed: 'DHCP6_DECLINE_LEASE line of an unknown shape' };
   const p = sent + 26;
-  const ip = normIp(wordAt(text, p));
+  const ip = normIpCached(wordAt(text, p));
   if (!ip) return { unparsed: 'DHCP6_DECLINE_LEASE: no address' };
   const mac = v6LabelMac(text.slice(7, sent), 'DHCP6_DECLINE_LEASE');
   if (typeof mac !== 'string') return mac;
@@ -390,7 +396,7 @@ function legal(body: string): Result {
   while (body.charCodeAt(p) === 32) p++;
   const ipEnd = body.indexOf(' has been ', p);
   if (ipEnd < 0) return { unparsed: 'forensic log line of an unknown shape' };
-  const ip = normIp(body.slice(p, ipEnd));
+  const ip = normIpCached(body.slice(p, ipEnd));
   if (!ip) return { unparsed: 'forensic log: no address' };
   p = ipEnd + 10;
   const verbEnd = body.indexOf(' ', p);
@@ -414,7 +420,7 @@ function legal(body: string): Result {
   f.mac = mac;
   const relay = body.indexOf(' connected via relay at address: ', p);
   if (relay >= 0) {
-    const r = normIp(wordAt(body, relay + 33));
+    const r = normIpCached(wordAt(body, relay + 33));
     if (r) f.via = r;
   }
   return { fields: f };
@@ -454,7 +460,7 @@ function legalCommand(body: string): Result {
     return { unparsed: 'forensic log line of an unknown shape' };
   }
   const p = added >= 0 ? added + ADDED.length : updated + UPDATED.length;
-  const ip = normIp(wordAt(body, p));
+  const ip = normIpCached(wordAt(body, p));
   if (!ip) return { unparsed: 'forensic log: no address' };
   let mac: string | ParseResult;
   const hw = body.indexOf('hardware address: ', p);

@@ -1,12 +1,11 @@
 // windows-dhcp: Windows Server DHCP audit logs (DhcpSrvLog-<Day>.log for IPv4, DhcpV6SrvLog-<Day>.log for
 // IPv6): a preamble (title, event-ID legend, QResult note), a CSV header line, then one CSV row per event.
 // Event IDs are those of the log's own legend (Microsoft's documentation); see README.md.
-import { normIp } from '../../records/addr.ts';
 import type { LeaseHow } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { looksBinary } from '../common.ts';
-import { ethernetMac, leaseRecord, macFromDuid, noMacReason, parseDuid, type LeaseFields } from '../dhcp-common/index.ts';
+import { ethernetMac, leaseRecord, macFromDuid, noMacReason, parseDuid, normIpCached, type LeaseFields } from '../dhcp-common/index.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const windowsDhcp: Parser = {
@@ -79,14 +78,37 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   const comma = line.indexOf(',');
   const tab = line.indexOf('\t');
   if (tab > 0 && (comma < 0 || tab < comma) && /^\d{2,5}\+?$/.test(line.slice(0, tab))) return { skip: 'preamble: event ID legend line' };
-  if (comma < 2 || comma > 5) return { unparsed: 'not a DHCP audit log line' };
+  if (comma < 2 || comma > 5 || !digits(line, 0, comma)) return { unparsed: 'not a DHCP audit log line' };
   const id = line.slice(0, comma);
-  if (!/^\d+$/.test(id)) return { unparsed: 'not a DHCP audit log line' };
-  const cols = line.split(',');
+  // The first nine columns are all a row needs (the rest: user, transaction id, quarantine, DHCID, classes …).
+  const cols = fields(line, 9);
   if (cols.length < 7) return { unparsed: 'audit row with fewer than 7 columns' };
-  const v6 = id.length >= 4;
-  if (v6) return v6Row(msg, ctx, id, cols);
+  if (id.length >= 4) return v6Row(msg, ctx, id, cols);
   return v4Row(msg, ctx, id, cols);
+}
+
+function digits(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return to > from;
+}
+
+/** The first n comma-separated fields (fewer when the line has fewer). */
+function fields(s: string, n: number): string[] {
+  const out: string[] = [];
+  let p = 0;
+  while (out.length < n) {
+    const e = s.indexOf(',', p);
+    if (e < 0) {
+      out.push(s.slice(p));
+      break;
+    }
+    out.push(s.slice(p, e));
+    p = e + 1;
+  }
+  return out;
 }
 
 function v4Row(msg: Message, ctx: ParseContext, id: string, c: string[]): ParseResult {
@@ -98,14 +120,15 @@ function v4Row(msg: Message, ctx: ParseContext, id: string, c: string[]): ParseR
     if (n >= 50 && n <= 99) return { skip: 'events 50+: rogue server detection / authorization' };
     return { unparsed: 'unknown event ID' };
   }
-  const ip = normIp(c[4]!);
+  const ip = normIpCached(c[4]!);
   if (!ip) return { unparsed: `event ${id}: no IP address` };
   const macText = c[6]!;
+  const hostname = c[5]!;
   if (macText === '') return { skip: `event ${id}: no MAC address in the row` };
   const mac = ethernetMac(macText);
-  if (!mac) return /^[0-9A-Fa-f]+$/.test(macText) ? { skip: `event ${id}: client has no Ethernet MAC` } : { unparsed: `event ${id}: malformed MAC address` };
+  if (!mac) return /^[0-9A-Fa-f]{1,64}$/.test(macText) ? { skip: `event ${id}: client has no Ethernet MAC` } : { unparsed: `event ${id}: malformed MAC address` };
   if (mac === '00:00:00:00:00:00') return { skip: `event ${id}: all-zero MAC (a placeholder, not a client)` };
-  return row(msg, ctx, c, { ip, mac, how, hostname: c[5]! });
+  return row(msg, ctx, c, hostname ? { ip, mac, how, hostname } : { ip, mac, how });
 }
 
 function v6Row(msg: Message, ctx: ParseContext, id: string, c: string[]): ParseResult {
@@ -117,7 +140,7 @@ function v6Row(msg: Message, ctx: ParseContext, id: string, c: string[]): ParseR
     if (n >= 1100 && n <= 1199) return { skip: 'DHCPv6 events 1100+: rogue server detection / authorization' };
     return { unparsed: 'unknown event ID' };
   }
-  const ip = normIp(c[4]!);
+  const ip = normIpCached(c[4]!);
   if (!ip) return { unparsed: `DHCPv6 event ${id}: no IP address` };
   const err = c[6]!;
   if (err !== '' && err !== '0') return { skip: `DHCPv6 event ${id}: the server reported an error code` };
@@ -126,18 +149,19 @@ function v6Row(msg: Message, ctx: ParseContext, id: string, c: string[]): ParseR
   if (!duid) return duidText === '' ? { skip: `DHCPv6 event ${id}: no DUID in the row` } : { unparsed: `DHCPv6 event ${id}: malformed DUID` };
   const mac = macFromDuid(duid);
   if (!mac) return { skip: noMacReason(`DHCPv6 event ${id}`, duid) };
-  return row(msg, ctx, c, { ip, mac, how, hostname: c[5]! });
+  const hostname = c[5]!;
+  return row(msg, ctx, c, hostname ? { ip, mac, how, hostname } : { ip, mac, how });
 }
 
 /** The row's Date (MM/DD/YY) and Time (HH:MM:SS): the server's local time, read through the clock. */
 function row(msg: Message, ctx: ParseContext, c: string[], f: LeaseFields): ParseResult {
   const date = c[1]!, time = c[2]!;
-  if (date.length !== 8 || time.length !== 8 || date[2] !== '/' || date[5] !== '/' || time[2] !== ':' || time[5] !== ':') {
+  const month = two(date, 0), day = two(date, 3), yy = two(date, 6);
+  const hour = two(time, 0), minute = two(time, 3), second = two(time, 6);
+  if (date.length !== 8 || time.length !== 8 || date.charCodeAt(2) !== 47 || date.charCodeAt(5) !== 47 || time.charCodeAt(2) !== 58 || time.charCodeAt(5) !== 58 ||
+    (month | day | yy | hour | minute | second) < 0) {
     return { unparsed: 'date or time not in MM/DD/YY HH:MM:SS form' };
   }
-  const month = Number(date.slice(0, 2)), day = Number(date.slice(3, 5)), yy = Number(date.slice(6, 8));
-  const hour = Number(time.slice(0, 2)), minute = Number(time.slice(3, 5)), second = Number(time.slice(6, 8));
-  if (![month, day, yy, hour, minute, second].every(Number.isInteger)) return { unparsed: 'date or time not in MM/DD/YY HH:MM:SS form' };
   let t: ResolvedTime;
   try {
     // Two-digit years: the log exists since Windows 2000, so 00–99 are 2000–2099.
@@ -145,6 +169,10 @@ function row(msg: Message, ctx: ParseContext, c: string[], f: LeaseFields): Pars
   } catch {
     return { unparsed: 'date or time is not a valid time' };
   }
-  if (!f.hostname) delete f.hostname;
   return { records: [leaseRecord(msg, ctx, t, f)] };
+}
+
+function two(s: string, p: number): number {
+  const a = s.charCodeAt(p) - 48, b = s.charCodeAt(p + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
