@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# whowas DHCP servers lab: Debian's real ISC dhcpd and Kea kea-dhcp4 in network namespaces, each serving
-# three dhclient clients with known MACs and host names. Writes into OUTDIR:
-#   dhcpd.syslog       dhcpd's syslog() datagrams, one per line (TZ=$ISC_TZ), captured on /dev/log
+# whowas DHCP servers lab: Debian's real ISC dhcpd (-4 and -6) and Kea (kea-dhcp4, kea-dhcp6) in network
+# namespaces, serving dhclient clients with known MACs and host names (see README.md). Writes into OUTDIR:
+#   dhcpd.syslog       dhcpd -4's syslog() datagrams, one per line (TZ=$ISC_TZ), captured on /dev/log
 #   dhcpd.stderr       the same messages as `dhcpd -d` prints them on stderr (no time stamps)
-#   kea-dhcp4.log      Kea's own log file (TZ=$KEA_TZ; its default pattern, local time with milliseconds)
+#   dhcpd6.syslog      dhcpd -6's syslog() datagrams
+#   kea-dhcp4.log      Kea's own log file (TZ=$KEA_TZ; default pattern: local time with milliseconds)
 #   kea-dhcp4.syslog   Kea's "syslog" output, captured the same way as dhcpd's
-#   kea-leases4.csv    Kea's memfile lease file
+#   kea-dhcp6.log      kea-dhcp6's own log file
+#   kea-leases4.csv, kea-leases6.csv   Kea's memfile lease files
 #   expected.json      what the scenario did: per server its zone, files and clients (mac, hostname, ip, release)
 #   run/               configs, pid files, daemon stderr (kept for debugging)
 # Usage: sudo bash test/lab/dhcp-servers/dhcp-servers.sh OUTDIR
 #
-# Scenario, run for both servers at the same time (pool of two addresses each):
-#   c1 and c2 get leases (c2 asks for an 8 s lease and is then stopped without releasing, so it expires);
+# DHCPv4 scenario, run for both servers at the same time (pool of two addresses each):
+#   c1 and c2 get leases (c2 asks for an 8 s lease and is then killed without releasing, so it expires);
 #   c3 finds the pool full ("no free leases"); c1 restarts (INIT-REBOOT: DHCPREQUEST/DHCPACK of the same
 #   address); c1 releases (dhclient -r); c3 gets the address c1 released; the lab waits for Kea to reclaim
-#   c2's expired lease.
+#   c2's expired lease. DHCPv6: a DUID-LL client and a DUID-LLT client lease, the DUID-LL one releases.
 # Traffic stays inside the namespaces created here (prefix wd-); nothing is routed anywhere.
 set -euo pipefail
 
