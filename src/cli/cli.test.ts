@@ -37,6 +37,20 @@ describe('whowas CLI', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('--format auto recognises a dnsmasq log and says how sure it is', () => {
+    const r = whowas(['ingest', '--data', join(dir, 'auto'), '--format', 'auto', '--json', join(dir, 'dnsmasq.log')]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /format dnsmasq \(confidence 0\.\d+|format dnsmasq \(confidence 1/);
+    assert.equal(JSON.parse(r.out).records.lease, 1);
+  });
+
+  it('--format auto on lines of no known format: exit 2, says to give --format', () => {
+    writeFileSync(join(dir, 'junk.log'), 'hello\nworld\n');
+    const r = whowas(['ingest', '--data', join(dir, 'auto2'), '--format', 'auto', join(dir, 'junk.log')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no format recognised .*give --format <name>/);
+  });
+
   it('--help lists the commands', () => {
     const r = whowas(['--help']);
     assert.equal(r.code, 0);

@@ -1,8 +1,9 @@
-// whowas ingest --format <name> [--tz <zone>] [--year <yyyy>] [--source <id>] [--json] <file>...
-import { accessSync, constants, statSync } from 'node:fs';
+// whowas ingest --format <name>|auto [--tz <zone>] [--year <yyyy>] [--source <id>] [--json] <file>...
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ingestFile } from '../ingest/file.ts';
-import { emptyStats, type IngestStats } from '../ingest/pipeline.ts';
+import { emptyStats, mergeStats } from '../ingest/batch.ts';
+import { detectFormat } from '../parsers/detect.ts';
 import { getParser, listParsers } from '../parsers/registry.ts';
 import { DuckDbStore } from '../store/duckdb/index.ts';
 import { isValidZone } from '../time/zone.ts';
@@ -12,7 +13,8 @@ import { Progress } from './progress.ts';
 
 const HELP = `usage: whowas ingest --format <name> [--tz <zone>] [--year <yyyy>] [--source <id>] [--data <dir>] [--json] <file>...
 
-  --format   one of: ${listParsers().map((p) => p.name).join(', ')}
+  --format   one of: ${listParsers().map((p) => p.name).join(', ')};
+             or auto: recognised from the first file's lines (says with what confidence, or lists the candidates)
   --tz       IANA zone of the stamps in these files (e.g. Europe/London); without it zone-less stamps are read as UTC and flagged
   --year     year of RFC 3164 stamps (which carry none); default: the year nearest to each file's modification time
   --source   source id recorded with every record (default: the format name)
@@ -36,10 +38,19 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) return (console.log(HELP), 0);
   if (!values.format) throw new UsageError(`--format is required: one of ${listParsers().map((p) => p.name).join(', ')}`);
   let parser;
-  try {
-    parser = getParser(values.format);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
+  if (values.format === 'auto') {
+    const f = positionals[0];
+    if (!f) throw new UsageError('no file given: whowas ingest --format auto <file>...');
+    const d = detectFormat(readHead(f));
+    if (!d.format) throw new UsageError(`${f}: ${d.message}`);
+    console.error(`whowas ingest: ${f}: ${d.message}`);
+    parser = getParser(d.format);
+  } else {
+    try {
+      parser = getParser(values.format);
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}, or auto`);
+    }
   }
   if (values.tz !== undefined && !isValidZone(values.tz)) throw new UsageError(unknownZoneMessage(values.tz));
   const year = parseNumber(values.year, '--year', 1970, 2100);
@@ -71,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
         onProgress: (b) => progress.update(doneBytes + b),
       });
       doneBytes += size;
-      merge(total, st);
+      mergeStats(total, st);
     }
     progress.done();
   } finally {
@@ -97,14 +108,23 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function merge(into: IngestStats, s: IngestStats): void {
-  into.lines += s.lines;
-  into.skipped += s.skipped;
-  into.unparsed += s.unparsed;
-  for (const [k, v] of Object.entries(s.records)) into.records[k as keyof IngestStats['records']] = (into.records[k as keyof IngestStats['records']] ?? 0) + v;
-  for (const [k, v] of Object.entries(s.skipReasons)) into.skipReasons[k] = (into.skipReasons[k] ?? 0) + v;
-  for (const [k, v] of Object.entries(s.unparsedReasons)) into.unparsedReasons[k] = (into.unparsedReasons[k] ?? 0) + v;
-  for (const [k, v] of Object.entries(s.timeFlags)) into.timeFlags[k] = (into.timeFlags[k] ?? 0) + v;
+/** The first 64 KiB of a file, cut at its last whole line: enough lines to recognise a format. */
+function readHead(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new UsageError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give the path of a readable log file`);
+  }
+  try {
+    const buf = Buffer.alloc(64 << 10);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.toString('utf8', 0, n);
+    const cut = n === buf.length ? text.lastIndexOf('\n') : -1;
+    return cut > 0 ? text.slice(0, cut) : text;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function renderSummary(s: {

@@ -27,7 +27,7 @@ export async function ingestFile(store: Store, path: string, opts: FileIngestOpt
   const st = statSync(path);
   const reference: Micros = Math.round(st.mtimeMs * 1000);
   const clock = makeClock({ zone: opts.zone, reference, year: opts.year });
-  const workers = opts.workers ?? (st.size >= POOL_MIN_BYTES ? undefined : 0);
+  const workers = opts.parser.stateful ? 0 : (opts.workers ?? (st.size >= POOL_MIN_BYTES ? undefined : 0));
   const pool = workers === 0 ? undefined : new ParsePool(workers);
   const ing = new Ingestor(store, opts.parser, {
     source: opts.source,

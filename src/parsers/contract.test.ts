@@ -66,7 +66,7 @@ for (const parser of listParsers()) {
 
     test('bad input becomes unparsed with a reason, never a throw', () => {
       const ctx = contextFor({ zone: 'UTC', reference: Date.UTC(2026, 10, 29, 12) * 1000 });
-      for (const [what, line] of Object.entries(badInputs())) {
+      for (const [what, line] of Object.entries(badInputs(parser.name))) {
         const o = parseMessage(parser, line, ctx);
         assert.equal(o.status, 'unparsed', `${what}: ${o.status} ${o.reason ?? ''}`);
         assert.ok(o.reason, `${what}: no reason`);

@@ -34,5 +34,10 @@ export interface Parser {
   readonly framing: 'line' | 'block';
   /** Whether messages normally carry a syslog header that the pipeline should strip first. */
   readonly syslogHeader: 'required' | 'optional' | 'none';
+  /**
+   * Lines depend on earlier lines of the same file (a CSV or Zeek header names the columns): a file is
+   * then parsed in order on one thread, never split across ingest workers.
+   */
+  readonly stateful?: boolean;
   parse(msg: Message, ctx: ParseContext): ParseResult;
 }

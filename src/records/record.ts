@@ -20,6 +20,8 @@ export interface TimeFlags {
   nonexistent?: boolean;
   /** RFC 3164 stamp without a year: the year was chosen nearest to the reference time. */
   yearInferred?: boolean;
+  /** The device itself marked its clock as not synchronised (Cisco's leading '*'): the stamp may be far off. */
+  clockUnsynced?: boolean;
 }
 
 export interface RecordBase {
@@ -106,7 +108,7 @@ export type NatEvent = (typeof NAT_EVENTS)[number];
 export type Proto = (typeof PROTOS)[number];
 
 /** Time flags as bits, for stores and the column form of records. */
-export const FLAG_BITS = { zoneAssumed: 1, ambiguous: 2, nonexistent: 4, yearInferred: 8 } as const;
+export const FLAG_BITS = { zoneAssumed: 1, ambiguous: 2, nonexistent: 4, yearInferred: 8, clockUnsynced: 16 } as const;
 
 /** One translation event: inside ip:port ↔ public ip:port towards dst ip:port. */
 export interface NatRecord extends RecordBase {

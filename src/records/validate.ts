@@ -7,7 +7,7 @@ const MIN_TS = Date.UTC(1990, 0, 1) * 1000;
 const MAX_TS = Date.UTC(2100, 0, 1) * 1000;
 
 const BASE_KEYS = ['kind', 'ts', 'received', 'source', 'raw', 'rawStamp', 'flags', 'tsAlt', 'logHost'];
-const FLAG_KEYS = new Set(['zoneAssumed', 'ambiguous', 'nonexistent', 'yearInferred']);
+const FLAG_KEYS = new Set(['zoneAssumed', 'ambiguous', 'nonexistent', 'yearInferred', 'clockUnsynced']);
 
 /** Per kind: the fields a record may carry besides the base ones, and which are required. */
 const SHAPES: Record<Kind, { optional: string[]; required: string[] }> = {

@@ -14,6 +14,7 @@ export function flagBits(f: TimeFlags | undefined): number {
   if (f.ambiguous) b |= FLAG_BITS.ambiguous;
   if (f.nonexistent) b |= FLAG_BITS.nonexistent;
   if (f.yearInferred) b |= FLAG_BITS.yearInferred;
+  if (f.clockUnsynced) b |= FLAG_BITS.clockUnsynced;
   return b;
 }
 

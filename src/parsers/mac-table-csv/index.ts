@@ -36,6 +36,7 @@ export const macTableCsv: Parser = {
   description: 'CSV export of switch MAC address tables (switch,port,vlan,mac,seen_at) as MAC places',
   framing: 'line',
   syslogHeader: 'none',
+  stateful: true, // the header line names the columns of the lines after it
   parse,
 };
 export default macTableCsv;

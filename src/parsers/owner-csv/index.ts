@@ -11,6 +11,7 @@ export const ownerCsv: Parser = {
   description: 'owner registry CSV (mac,owner[,note]): a weak hint of whose machine a MAC is, not evidence of use',
   framing: 'line',
   syslogHeader: 'none',
+  stateful: true, // the header line names the columns of the lines after it
   parse,
 };
 export default ownerCsv;
