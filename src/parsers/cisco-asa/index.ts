@@ -18,13 +18,12 @@ export default ciscoAsa;
 
 const PREFIXES = ['%ASA-', '%FTD-', '%PIX-', '%FWSM-'];
 
+/** Position of the "%ASA-" (PIX, FTD, FWSM) tag, or -1. */
 function findTag(s: string): number {
-  let tag = -1;
-  for (const pre of PREFIXES) {
-    const i = s.indexOf(pre);
-    if (i >= 0 && (tag < 0 || i < tag)) tag = i;
+  for (let i = s.indexOf('%'); i >= 0; i = s.indexOf('%', i + 1)) {
+    for (const pre of PREFIXES) if (s.startsWith(pre, i)) return i;
   }
-  return tag;
+  return -1;
 }
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
@@ -66,11 +65,38 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (found) time = found.time;
   else if (msg.header?.stamp) time = msg.header.stamp;
   if (!time) return { unparsed: 'no time stamp (enable "logging timestamp" on the ASA or keep the syslog header)' };
-  return { records: r.build(msg, ctx, time) };
+  return { records: [build(r, msg, ctx, time)] };
 }
 
-type Built = { build: (msg: Message, ctx: ParseContext, t: ResolvedTime) => (NatRecord | PortBlockRecord)[] };
-type Handler = (s: string, p: number, id: number) => Built | { skip: string } | null;
+/** What a handled message says, before its time is known (plain data: no closure per line). */
+interface NatFacts {
+  kind: 'nat';
+  event: NatEvent;
+  proto: Proto;
+  inIp: string;
+  inPort: number;
+  pubIp: string;
+  pubPort: number;
+  dstIp?: string;
+  dstPort?: number;
+  flowId?: number;
+}
+interface BlockFacts {
+  kind: 'portblock';
+  event: PortBlockRecord['event'];
+  inIp: string;
+  pubIp: string;
+  portLo: number;
+  portHi: number;
+}
+type Handler = (s: string, p: number, id: number) => NatFacts | BlockFacts | { skip: string } | null;
+
+function build(f: NatFacts | BlockFacts, msg: Message, ctx: ParseContext, time: ResolvedTime): NatRecord | PortBlockRecord {
+  if (f.kind === 'portblock') return portBlock(msg, ctx, time, f.event, f.inIp, f.pubIp, f.portLo, f.portHi);
+  const r = natRecord(msg, ctx, time, f.event, f.proto, f.inIp, f.inPort, f.pubIp, f.pubPort, f.dstIp, f.dstPort);
+  if (f.flowId !== undefined) r.flowId = f.flowId;
+  return r;
+}
 
 /** What a message id becomes: a handler, or a fixed skip reason. */
 function classify(id: number): Handler | string {
@@ -183,13 +209,7 @@ const connBuilt: Handler = (s, p) => {
   } else if (f.mappedIp !== f.ip || f.mappedPort !== f.port) {
     inIp = f.ip; inPort = f.port; pubIp = f.mappedIp; pubPort = f.mappedPort; dstIp = t.ip; dstPort = t.port;
   } else return { skip: 'no translation (mapped addresses equal the real ones)' };
-  return {
-    build: (msg, ctx, time) => {
-      const r = natRecord(msg, ctx, time, 'new', proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort);
-      r.flowId = connId;
-      return [r];
-    },
-  };
+  return { kind: 'nat', event: 'new', proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort, flowId: connId };
 };
 
 /** 302020/302021: "{Built {inbound|outbound}|Teardown} ICMP connection for faddr F/id gaddr G/id laddr L/id …". */
@@ -201,7 +221,7 @@ const icmpConn: Handler = (s, p, id) => {
   if (g.ip === l.ip && g.port === l.port) return { skip: 'no translation (global address equals the local one)' };
   const proto: Proto = g.ip.includes(':') ? 'icmpv6' : 'icmp';
   const event: NatEvent = id === 302020 ? 'new' : 'destroy';
-  return { build: (msg, ctx, time) => [natRecord(msg, ctx, time, event, proto, l.ip, l.port, g.ip, g.port, f.ip, f.port)] };
+  return { kind: 'nat', event, proto, inIp: l.ip, inPort: l.port, pubIp: g.ip, pubPort: g.port, dstIp: f.ip, dstPort: f.port };
 };
 
 function addrSlashPort(s: string, a: number): { ip: string; port: number } | null {
@@ -229,7 +249,7 @@ const xlatePort: Handler = (s, p, id) => {
   if (!b || b.port < 0) return null;
   if (a.ip === b.ip && a.port === b.port) return { skip: 'identity translation (real and mapped socket are equal)' };
   const event: NatEvent = id === 305011 ? 'new' : 'destroy';
-  return { build: (msg, ctx, time) => [natRecord(msg, ctx, time, event, proto, a.ip, a.port, b.ip, b.port)] };
+  return { kind: 'nat', event, proto, inIp: a.ip, inPort: a.port, pubIp: b.ip, pubPort: b.port };
 };
 
 /**
@@ -248,8 +268,7 @@ const xlateAddr: Handler = (s, p, id) => {
   const b = to < 0 ? null : side(s, to + 4, s.length);
   if (!b) return null;
   if (a.ip === b.ip) return { skip: 'identity translation (real and mapped address are equal)' };
-  const event = id === 305009 ? 'alloc' : 'release';
-  return { build: (msg, ctx, time) => [portBlock(msg, ctx, time, event, a.ip, b.ip, 0, 65535)] };
+  return { kind: 'portblock', event: id === 305009 ? 'alloc' : 'release', inIp: a.ip, pubIp: b.ip, portLo: 0, portHi: 65535 };
 };
 
 /**
@@ -266,7 +285,7 @@ const block: Handler = (s, p, id) => {
   const b = to < 0 ? null : side(s, to + 4, s.length);
   if (!b || b.port < 0 || b.portHi < b.port) return null;
   const event = id === 305014 ? 'alloc' : id === 305015 ? 'release' : 'interim';
-  return { build: (msg, ctx, time) => [portBlock(msg, ctx, time, event, a.ip, b.ip, b.port, b.portHi)] };
+  return { kind: 'portblock', event, inIp: a.ip, pubIp: b.ip, portLo: b.port, portHi: b.portHi };
 };
 
 /** The first n space-separated words from p, or null. */

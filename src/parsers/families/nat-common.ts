@@ -103,12 +103,17 @@ export function endpoint(s: string, a: number, b: number, sep: number): Endpoint
   return addr && p >= 0 ? { ip: addr, port: p } : null;
 }
 
-/** Build a NAT record; destination only when both parts are known. */
+/** Build a NAT record; destination only when both parts are known. (An object literal: spreads cost on this path.) */
 export function natRecord(
   msg: Message, ctx: ParseContext, t: ResolvedTime, event: NatEvent, proto: Proto,
   inIp: string, inPort: number, pubIp: string, pubPort: number, dstIp?: string, dstPort?: number,
 ): NatRecord {
-  const r: NatRecord = { kind: 'nat', ...base(msg, ctx, t), event, proto, inIp, inPort, pubIp, pubPort };
+  const r: NatRecord = {
+    kind: 'nat', ts: t.ts, received: ctx.received, source: ctx.source, raw: msg.raw, rawStamp: t.rawStamp,
+    event, proto, inIp, inPort, pubIp, pubPort,
+  };
+  if (t.flags !== undefined) r.flags = { ...t.flags };
+  if (t.tsAlt !== undefined) r.tsAlt = t.tsAlt;
   if (dstIp !== undefined && dstPort !== undefined && dstPort >= 0) {
     r.dstIp = dstIp;
     r.dstPort = dstPort;
@@ -132,15 +137,20 @@ export function notOurs(s: string, what: string): ParseResult {
 // ---------------------------------------------------------------------------------------------------------
 // Wall-clock stamps devices write themselves (Cisco IOS / ASA, ISO 8601).
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
+/** Month number of the 3-letter English name at p (any case), or 0. */
 function monthAt(s: string, p: number): number {
   const a = s.charCodeAt(p) | 32, b = s.charCodeAt(p + 1) | 32, c = s.charCodeAt(p + 2) | 32;
-  for (let i = 0; i < 12; i++) {
-    const m = MONTHS[i]!;
-    if (m.charCodeAt(0) === a && m.charCodeAt(1) === b && m.charCodeAt(2) === c) return i + 1;
+  switch (a) {
+    case 106: return b === 97 && c === 110 ? 1 : b === 117 ? (c === 110 ? 6 : c === 108 ? 7 : 0) : 0; // jan jun jul
+    case 102: return b === 101 && c === 98 ? 2 : 0; // feb
+    case 109: return b === 97 ? (c === 114 ? 3 : c === 121 ? 5 : 0) : 0; // mar may
+    case 97: return b === 112 && c === 114 ? 4 : b === 117 && c === 103 ? 8 : 0; // apr aug
+    case 115: return b === 101 && c === 112 ? 9 : 0; // sep
+    case 111: return b === 99 && c === 116 ? 10 : 0; // oct
+    case 110: return b === 111 && c === 118 ? 11 : 0; // nov
+    case 100: return b === 101 && c === 99 ? 12 : 0; // dec
+    default: return 0;
   }
-  return 0;
 }
 
 function d2(s: string, i: number): number {

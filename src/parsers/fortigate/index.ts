@@ -3,7 +3,7 @@
 //   sessionid= trandisp="snat" transip= transport= [tranip= tranport=] duration= rcvdpkt= …
 // A session log is written when the session ends and says how long it lasted: it gives the translation's start
 // and end (README.md). Forward scanner over key=value tokens, no regex.
-import type { NatRecord, Proto } from '../../records/record.ts';
+import type { Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { ip, natRecord, notOurs, num, numOf, port, protoNumber } from '../families/nat-common.ts';
@@ -70,14 +70,14 @@ function scan(s: string): number {
     let va: number, vb: number;
     if (s.charCodeAt(p) === 34) {
       va = p + 1;
-      vb = va;
-      let c;
-      while (vb < n && (c = s.charCodeAt(vb)) !== 34) vb += c === 92 ? 2 : 1;
-      if (vb > n) vb = n;
+      vb = s.indexOf('"', va);
+      while (vb > 0 && s.charCodeAt(vb - 1) === 92) vb = s.indexOf('"', vb + 1); // \" inside a value
+      if (vb < 0) vb = n;
       p = vb + 1;
     } else {
       va = p;
-      while (p < n && s.charCodeAt(p) !== 32) p++;
+      p = s.indexOf(' ', p);
+      if (p < 0) p = n;
       vb = p;
     }
     if (id >= 0 && VA[id]! < 0) {
@@ -134,25 +134,18 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   const dur = has(F_DURATION) ? num(s, VA[F_DURATION]!, VB[F_DURATION]!) : -1;
   // The session began `duration` seconds before a session-end (or deny) log: whole seconds, so ±1 s.
   const began = dur > 0 ? shifted(t, -dur * 1_000_000) : t;
-  const sid = has(F_SESSIONID) ? numOf(str(s, F_SESSIONID)) : -1;
-  const make = (e: NatRecord['event'], at: ResolvedTime) => {
-    const r = natRecord(msg, ctx, at, e, proto, inIp, inPort, pubIp, pubPort, peerIp, peerPort >= 0 ? peerPort : undefined);
-    if (sid >= 0) r.flowId = sid;
-    return r;
-  };
-
-  if (isStart) return { records: [make('new', t)] };
-  if (isDeny) {
-    const r = make('deny', began);
-    r.failed = true;
-    return { records: [r] };
-  }
-  const out: NatRecord[] = [];
-  if (dur >= 0) out.push(make('new', began));
-  const end = make('destroy', t);
-  if (has(F_RCVDPKT) && str(s, F_RCVDPKT) === '0') end.failed = true; // packets went out, nothing came back
-  out.push(end);
-  return { records: out };
+  const sid = has(F_SESSIONID) ? num(s, VA[F_SESSIONID]!, VB[F_SESSIONID]!) : -1;
+  const pp = peerPort >= 0 ? peerPort : undefined;
+  const event = isStart ? 'new' : isDeny ? 'deny' : 'destroy';
+  const r = natRecord(msg, ctx, isDeny ? began : t, event, proto, inIp, inPort, pubIp, pubPort, peerIp, pp);
+  if (sid >= 0) r.flowId = sid;
+  if (isDeny) r.failed = true;
+  if (isStart || isDeny) return { records: [r] };
+  if (has(F_RCVDPKT) && VB[F_RCVDPKT]! - VA[F_RCVDPKT]! === 1 && s.charCodeAt(VA[F_RCVDPKT]!) === 48) r.failed = true; // rcvdpkt=0: nothing came back
+  if (dur < 0) return { records: [r] };
+  const n = natRecord(msg, ctx, began, 'new', proto, inIp, inPort, pubIp, pubPort, peerIp, pp);
+  if (sid >= 0) n.flowId = sid;
+  return { records: [n, r] };
 }
 
 function shifted(t: ResolvedTime, us: number): ResolvedTime {

@@ -126,9 +126,26 @@ function firstOf(s: string, a: string, b: string): number {
   return i < 0 ? j : j < 0 ? i : Math.min(i, j);
 }
 
+// Structured-data keys we keep, by id; compared in place (no string per key we skip).
+const SD_KEYS = [
+  'source-address', 'source-port', 'destination-address', 'destination-port', 'nat-source-address', 'nat-source-port',
+  'nat-destination-address', 'nat-destination-port', 'protocol-id', 'session-id-32', 'session-id', 'packets-from-server',
+  'internal-ip', 'reflexive-ip', 'block-port-low', 'block-port-high', 'epoch-time-64',
+];
+const BY_LEN = new Map<number, number[]>();
+SD_KEYS.forEach((k, i) => BY_LEN.set(k.length, [...(BY_LEN.get(k.length) ?? []), i]));
+const V: (string | undefined)[] = new Array<string | undefined>(SD_KEYS.length);
+
+function sdKey(sd: string, a: number, len: number): number {
+  const cands = BY_LEN.get(len);
+  if (cands === undefined) return -1;
+  for (const i of cands) if (sd.startsWith(SD_KEYS[i]!, a)) return i;
+  return -1;
+}
+
 /** key="value" pairs of an SD-ELEMENT (values may hold \" \\ \]); only the keys we use are kept. */
 function sdFields(sd: string): Fields | string {
-  const v: Record<string, string> = {};
+  V.fill(undefined);
   const n = sd.length;
   // "[junos@2636.1.1.1.2.39 key=…": skip the SD-ID; some copies lack it ("[internal-ip=…").
   const sp = sd.indexOf(' '), eq0 = sd.indexOf('="');
@@ -138,48 +155,51 @@ function sdFields(sd: string): Fields | string {
     while (p < n && sd.charCodeAt(p) === 32) p++;
     const eq = sd.indexOf('="', p);
     if (eq < 0) break;
-    const key = sd.slice(p, eq);
-    let q = eq + 2;
-    let val = '';
-    let from = q;
-    for (;;) {
-      if (q >= n) return 'structured data value without closing quote';
-      const c = sd.charCodeAt(q);
-      if (c === 92) { val += sd.slice(from, q); from = q + 1; q += 2; continue; } // \" \\ \]: keep the escaped char
-      if (c === 34) break;
-      q++;
+    const id = sdKey(sd, p, eq - p);
+    const va = eq + 2;
+    let q = sd.indexOf('"', va);
+    while (q > 0 && sd.charCodeAt(q - 1) === 92) { // \" inside the value; \\" is an escaped backslash, then the end
+      let k = q - 1, bs = 0;
+      while (k >= va && sd.charCodeAt(k) === 92) { bs++; k--; }
+      if (bs % 2 === 0) break;
+      q = sd.indexOf('"', q + 1);
     }
-    val += sd.slice(from, q);
-    if (KEYS.has(key)) v[key] = val;
+    if (q < 0) return 'structured data value without closing quote';
+    if (id >= 0) {
+      const b = sd.indexOf('\\', va);
+      V[id] = b >= 0 && b < q ? unescape(sd.slice(va, q)) : sd.slice(va, q);
+    }
     p = q + 1;
     if (sd.charCodeAt(p) === 93) break; // ]
   }
-  const ep = (a: string, b: string) => {
-    const addr = v[a] !== undefined ? ip(v[a]!) : null;
-    const pt = numOf(v[b]);
-    return addr && pt >= 0 && pt <= 65535 ? { ip: addr, port: pt } : undefined;
-  };
   return {
-    src: ep('source-address', 'source-port'),
-    dst: ep('destination-address', 'destination-port'),
-    nsrc: ep('nat-source-address', 'nat-source-port'),
-    ndst: ep('nat-destination-address', 'nat-destination-port'),
-    proto: v['protocol-id'],
-    session: v['session-id-32'] ?? v['session-id'],
-    serverPackets: v['packets-from-server'],
-    internal: v['internal-ip'],
-    reflexive: v['reflexive-ip'],
-    blockLo: v['block-port-low'],
-    blockHi: v['block-port-high'],
-    epochHex: v['epoch-time-64'],
+    src: sdEp(0, 1),
+    dst: sdEp(2, 3),
+    nsrc: sdEp(4, 5),
+    ndst: sdEp(6, 7),
+    proto: V[8],
+    session: V[9] ?? V[10],
+    serverPackets: V[11],
+    internal: V[12],
+    reflexive: V[13],
+    blockLo: V[14],
+    blockHi: V[15],
+    epochHex: V[16],
   };
 }
 
-const KEYS = new Set([
-  'source-address', 'source-port', 'destination-address', 'destination-port', 'nat-source-address', 'nat-source-port',
-  'nat-destination-address', 'nat-destination-port', 'protocol-id', 'session-id-32', 'session-id', 'packets-from-server',
-  'internal-ip', 'reflexive-ip', 'block-port-low', 'block-port-high', 'epoch-time-64',
-]);
+function sdEp(a: number, b: number): Endpoint | undefined {
+  const addr = V[a] !== undefined ? ip(V[a]!) : null;
+  const pt = numOf(V[b]);
+  return addr && pt >= 0 && pt <= 65535 ? { ip: addr, port: pt } : undefined;
+}
+
+/** RFC 5424 PARAM-VALUE escapes: \" \\ \] stand for the character after the backslash. */
+function unescape(v: string): string {
+  let out = '';
+  for (let i = 0; i < v.length; i++) out += v.charCodeAt(i) === 92 && i + 1 < v.length ? v[++i] : v[i];
+  return out;
+}
 
 /**
  * Plain form, after "NAME: ":

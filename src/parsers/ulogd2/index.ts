@@ -1,7 +1,7 @@
 // ulogd2: NAT translations from ulogd2's JSON output plugin fed by its NFCT (conntrack) input plugin,
 // stack `ct1:NFCT,ip2str1:IP2STR,json1:JSON`. One flat JSON object per line. A hand-written scanner reads
 // only the keys it needs (no JSON.parse, no regex); see README.md for the mapping and its reasons.
-import type { NatEvent, NatRecord, Proto } from '../../records/record.ts';
+import type { NatEvent, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { ip, natRecord, notOurs, num, parseIso, port, protoNumber } from '../families/nat-common.ts';
@@ -22,37 +22,60 @@ const K_EVENT = 0, K_ID = 1, K_PROTO = 2, K_OSPORT = 3, K_ODPORT = 4, K_RSPORT =
   K_OPKTS = 16, K_RPKTS = 17, K_DVC = 18, NKEYS = 19;
 const VA = new Int32Array(NKEYS), VB = new Int32Array(NKEYS), KA = new Int32Array(NKEYS);
 
-/** Id of the key s[a, a+len), or -1. Keys are compared in place: no string is made for keys we skip. */
+/**
+ * Id of the key s[a, a+len), or -1. Keys are compared in place (no string per key skipped): the length and one or
+ * two characters pick the only candidate, one startsWith confirms it.
+ */
 function keyId(s: string, a: number, len: number): number {
+  const c0 = s.charCodeAt(a);
+  let id = -1, name = '';
   switch (len) {
-    case 3: return s.startsWith('dvc', a) ? K_DVC : -1;
-    case 5: return s.startsWith('ct.id', a) ? K_ID : -1;
-    case 6: return s.startsWith('src_ip', a) ? K_OSADDR : -1;
-    case 7: return s.startsWith('dest_ip', a) ? K_ODADDR : -1;
-    case 8: return s.startsWith('ct.event', a) ? K_EVENT : -1;
-    case 9: return s.startsWith('timestamp', a) ? K_STAMP : -1;
-    case 10: return s.startsWith('@timestamp', a) ? K_STAMP : -1;
-    case 12: return s.startsWith('flow.end.sec', a) ? K_END : -1;
+    case 3: if (c0 === 100) { id = K_DVC; name = 'dvc'; } break;
+    case 5: if (c0 === 99) { id = K_ID; name = 'ct.id'; } break;
+    case 6: if (c0 === 115) { id = K_OSADDR; name = 'src_ip'; } break;
+    case 7: if (c0 === 100) { id = K_ODADDR; name = 'dest_ip'; } break;
+    case 8: if (c0 === 99) { id = K_EVENT; name = 'ct.event'; } break;
+    case 9: if (c0 === 116) { id = K_STAMP; name = 'timestamp'; } break;
+    case 10: if (c0 === 64) { id = K_STAMP; name = '@timestamp'; } break;
+    case 12: if (c0 === 102) { id = K_END; name = 'flow.end.sec'; } break;
     case 13:
-      if (s.startsWith('orig.l4.sport', a)) return K_OSPORT;
-      if (s.startsWith('orig.l4.dport', a)) return K_ODPORT;
-      return s.startsWith('flow.end.usec', a) ? K_END_US : -1;
+      if (c0 === 102) { id = K_END_US; name = 'flow.end.usec'; }
+      else if (c0 === 111) {
+        const c = s.charCodeAt(a + 8);
+        if (c === 115) { id = K_OSPORT; name = 'orig.l4.sport'; } else if (c === 100) { id = K_ODPORT; name = 'orig.l4.dport'; }
+      }
+      break;
     case 14:
-      if (s.startsWith('reply.l4.sport', a)) return K_RSPORT;
-      if (s.startsWith('reply.l4.dport', a)) return K_RDPORT;
-      return s.startsWith('flow.start.sec', a) ? K_START : -1;
-    case 15: return s.startsWith('flow.start.usec', a) ? K_START_US : -1;
-    case 16: return s.startsWith('orig.ip.protocol', a) ? K_PROTO : -1;
+      if (c0 === 102) { id = K_START; name = 'flow.start.sec'; }
+      else if (c0 === 114) {
+        const c = s.charCodeAt(a + 9);
+        if (c === 115) { id = K_RSPORT; name = 'reply.l4.sport'; } else if (c === 100) { id = K_RDPORT; name = 'reply.l4.dport'; }
+      }
+      break;
+    case 15: if (c0 === 102) { id = K_START_US; name = 'flow.start.usec'; } break;
+    case 16: if (c0 === 111) { id = K_PROTO; name = 'orig.ip.protocol'; } break;
     case 17:
-      if (s.startsWith('orig.ip.saddr.str', a)) return K_OSADDR;
-      if (s.startsWith('orig.ip.daddr.str', a)) return K_ODADDR;
-      return s.startsWith('orig.raw.pktcount', a) ? K_OPKTS : -1;
+      if (c0 === 111) {
+        const c = s.charCodeAt(a + 5);
+        if (c === 114) { id = K_OPKTS; name = 'orig.raw.pktcount'; }
+        else if (c === 105) {
+          const d = s.charCodeAt(a + 8);
+          if (d === 115) { id = K_OSADDR; name = 'orig.ip.saddr.str'; } else if (d === 100) { id = K_ODADDR; name = 'orig.ip.daddr.str'; }
+        }
+      }
+      break;
     case 18:
-      if (s.startsWith('reply.ip.saddr.str', a)) return K_RSADDR;
-      if (s.startsWith('reply.ip.daddr.str', a)) return K_RDADDR;
-      return s.startsWith('reply.raw.pktcount', a) ? K_RPKTS : -1;
-    default: return -1;
+      if (c0 === 114) {
+        const c = s.charCodeAt(a + 6);
+        if (c === 114) { id = K_RPKTS; name = 'reply.raw.pktcount'; }
+        else if (c === 105) {
+          const d = s.charCodeAt(a + 9);
+          if (d === 115) { id = K_RSADDR; name = 'reply.ip.saddr.str'; } else if (d === 100) { id = K_RDADDR; name = 'reply.ip.daddr.str'; }
+        }
+      }
+      break;
   }
+  return id >= 0 && s.startsWith(name, a) ? id : -1;
 }
 
 const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
@@ -68,9 +91,8 @@ function scan(s: string, p: number): boolean {
     if (c === 125) return true; // }
     if (c !== 34) return false; // "
     const ka = p + 1;
-    let ke = ka;
-    while (ke < n && (c = s.charCodeAt(ke)) !== 34) ke += c === 92 ? 2 : 1;
-    if (ke >= n) return false;
+    const ke = closingQuote(s, ka);
+    if (ke < 0) return false;
     const id = keyId(s, ka, ke - ka);
     p = ke + 1;
     while (p < n && isWs(s.charCodeAt(p))) p++;
@@ -80,9 +102,8 @@ function scan(s: string, p: number): boolean {
     let va: number, vb: number;
     if (s.charCodeAt(p) === 34) {
       va = p + 1;
-      vb = va;
-      while (vb < n && (c = s.charCodeAt(vb)) !== 34) vb += c === 92 ? 2 : 1;
-      if (vb >= n) return false;
+      vb = closingQuote(s, va);
+      if (vb < 0) return false;
       p = vb + 1;
     } else {
       va = p;
@@ -104,6 +125,18 @@ function scan(s: string, p: number): boolean {
     else if (c === 125) return true;
     else return false;
   }
+}
+
+/** Index of the '"' closing a JSON string that starts at a, or -1 (escapes skipped; ulogd rarely writes any). */
+function closingQuote(s: string, a: number): number {
+  let q = s.indexOf('"', a);
+  while (q > 0 && s.charCodeAt(q - 1) === 92) {
+    let k = q - 1, bs = 0;
+    while (k >= a && s.charCodeAt(k) === 92) { bs++; k--; }
+    if (bs % 2 === 0) break; // an escaped backslash before the quote: the quote closes the string
+    q = s.indexOf('"', q + 1);
+  }
+  return q;
 }
 
 const has = (k: number) => VA[k]! >= 0;
@@ -167,23 +200,22 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
     if (!stamp) return { unparsed: 'no time stamp (no flow.start/flow.end and JSON timestamp=0)' };
   }
 
-  const make = (e: NatEvent, t: ResolvedTime): NatRecord => {
-    const r = natRecord(msg, ctx, t, e, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort);
-    const id = val(s, K_ID);
-    if (id >= 0) r.flowId = id;
-    return r;
-  };
-  const out: NatRecord[] = [];
+  const id = val(s, K_ID);
   if (event === 'destroy') {
-    // With the hash table (ulogd's default) only DESTROY lines are written, carrying the flow's start:
-    // the start becomes a `new` record so the translation is known over its whole life (README).
-    if (start) out.push(make('new', start));
-    const d = make('destroy', end ?? (stamp as ResolvedTime));
+    const d = natRecord(msg, ctx, end ?? (stamp as ResolvedTime), 'destroy', proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort);
+    if (id >= 0) d.flowId = id;
     // Never answered: packets went out, none came back (needs net.netfilter.nf_conntrack_acct=1).
     if (val(s, K_OPKTS) > 0 && val(s, K_RPKTS) === 0) d.failed = true;
-    out.push(d);
-  } else out.push(make(event, need ?? (stamp as ResolvedTime)));
-  return { records: out };
+    if (!start) return { records: [d] };
+    // With the hash table (ulogd's default) only DESTROY lines are written, carrying the flow's start:
+    // the start becomes a `new` record so the translation is known over its whole life (README).
+    const n = natRecord(msg, ctx, start, 'new', proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort);
+    if (id >= 0) n.flowId = id;
+    return { records: [n, d] };
+  }
+  const r = natRecord(msg, ctx, need ?? (stamp as ResolvedTime), event, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort);
+  if (id >= 0) r.flowId = id;
+  return { records: [r] };
 }
 
 function portOf(s: string, k: number): number {
