@@ -92,6 +92,10 @@ export interface SessionQuery extends TimeRange {
   mac?: string;
   user?: string;
   host?: string;
+  /** Also sessions carrying one of these ids (a logout that names only its session). */
+  sessionIds?: string[];
+  /** Only these events (e.g. ['owner'] for the owner registry). */
+  events?: string[];
   limit?: number;
 }
 

@@ -10,12 +10,13 @@ export function renderTrace(a: TraceAnswer): string {
   a.candidates.forEach((c, i) => {
     out.push('', `#${i + 1}  confidence ${c.confidence.toFixed(2)}`);
     if (c.nat) {
-      out.push(`  NAT      ${c.nat.proto} ${c.nat.public} → ${c.nat.dst}  from inside ${c.inside}${c.nat.failed ? '  (attempt never answered)' : ''}`);
+      out.push(`  NAT      ${c.nat.proto} ${c.nat.public} → ${c.nat.dst ?? '(destination not logged)'}  from inside ${c.inside}${c.nat.failed ? '  (attempt never answered)' : ''}`);
       out.push(`           start ${c.nat.start ?? 'not logged'}, end ${c.nat.end ?? 'not logged'}`);
     } else out.push(`  inside   ${c.inside}`);
     out.push(`  MAC      ${c.mac ?? 'unknown'}${c.hostname ? `  hostname ${c.hostname}` : ''}`);
     if (c.place) out.push(`  place    ${c.place}`);
     out.push(`  user     ${c.user ?? 'unknown'}`);
+    if (c.owner) out.push(`  owner    ${c.owner}  (registry hint only, not evidence of use)`);
     for (const r of c.reasons) out.push(`  - ${r}`);
     out.push('  evidence:');
     for (const e of c.evidence) {

@@ -42,6 +42,13 @@ const RECORDS: WhowasRecord[] = [
   // Case 3: a static host, no lease; a failed attempt to a closed port.
   nat(T + 300 * S, 'new', '10.77.0.50', 42000, 42000, '198.51.100.7', 8081),
   nat(T + 330 * S, 'destroy', '10.77.0.50', 42000, 42000, '198.51.100.7', 8081, true),
+  // Case 3b: someone logs on at the static host; the logoff names only the session (Windows 4634 style).
+  { kind: 'session', ...b(T + 290 * S), user: 'erin', ip: '10.77.0.50', host: 'lab-pc-50', event: 'login', how: 'windows 4624', sessionId: 'lab-pc-50/0x3e7' },
+  { kind: 'session', ...b(T + 320 * S), user: 'erin', event: 'logout', how: 'windows 4634', sessionId: 'lab-pc-50/0x3e7' },
+  // Case 5: the owner registry names dave for pc-3's MAC (imported a month before): a hint only.
+  { kind: 'session', ...b(T - 30 * 86_400 * S), user: 'dave', mac: '02:77:00:00:00:03', event: 'owner', how: 'owner registry' },
+  // Case 6: a translation logged without its destination (Cisco ASA 305011).
+  { kind: 'nat', ...b(T + 500 * S), event: 'new', proto: 'udp', inIp: '10.77.0.101', inPort: 5353, pubIp: '203.0.113.5', pubPort: 45000 },
   // Case 4: a long-lived connection, reported an hour after it started.
   nat(T - 2 * 3600 * S, 'new', '10.77.0.101', 43000, 43000, '198.51.100.9', 22),
   nat(T + 3600 * S, 'destroy', '10.77.0.101', 43000, 43000, '198.51.100.9', 22),
@@ -101,6 +108,26 @@ describe('trace', () => {
     assert.equal(afterR.candidates[0]!.mac, '02:77:00:00:00:03');
     assert.equal(afterR.candidates[0]!.hostname, 'pc-3');
     assert.equal(afterR.candidates[0]!.user, 'carol');
+    // The registry's owner is shown, labelled as a hint, and never taken for the user.
+    assert.equal(afterR.candidates[0]!.owner, 'dave');
+    assert.ok(afterR.candidates[0]!.reasons.some((r) => /owner registry names dave .*a hint, not evidence/.test(r)));
+    assert.match(renderTrace(afterR), /owner +dave +\(registry hint only/);
+  });
+
+  it('a logon at the static host covers the time until the logoff that names only its session', async () => {
+    const during = await trace(store, { ip: '10.77.0.50', at: T + 300 * S });
+    assert.equal(during.candidates[0]!.user, 'erin');
+    assert.ok(during.candidates[0]!.evidence.some((e) => /session logout: erin/.test(e.role)), 'the logoff is cited');
+    const afterOff = await trace(store, { ip: '10.77.0.50', at: T + 400 * S });
+    assert.equal(afterOff.candidates[0]!.user, null);
+  });
+
+  it('a translation logged without destination is found, and says so', async () => {
+    const a = await trace(store, { ip: '203.0.113.5', port: 45000, at: T + 500 * S, proto: 'udp' });
+    assert.equal(a.candidates.length, 1);
+    assert.equal(a.candidates[0]!.inside, '10.77.0.101:5353');
+    assert.equal(a.candidates[0]!.nat!.dst, null);
+    assert.match(renderTrace(a), /destination not logged/);
   });
 
   it('static host: inside address with a "no lease" warning; failed attempt found', async () => {

@@ -33,6 +33,8 @@ export interface Candidate {
   mac: string | null;
   hostname: string | null;
   user: string | null;
+  /** Owner from an imported registry: a weak hint, never proof of use. */
+  owner?: string;
   place: string | null;
   confidence: number;
   reasons: string[];
@@ -63,6 +65,8 @@ const SESSION_LOOKBACK = 7 * 86_400 * S;
 const PLACE_LOOKBACK = 86_400 * S;
 const LONG_FLOW_LOOKBACK = 86_400 * S;
 const OUTCOME_WINDOW = 600 * S;
+/** Owner registry entries stay valid until replaced: look back a year for the latest import. */
+const OWNER_LOOKBACK = 366 * 86_400 * S;
 
 /** One connection through the NAT, rebuilt from its events (new → update* → destroy). */
 interface Flow {
@@ -332,7 +336,14 @@ async function resolveInside(
     from: t - SESSION_LOOKBACK,
     to: t + SESSION_LOOKBACK,
   });
-  const users = activeUsers(sessions, t, 0);
+  // A logout often names only its session (Windows 4634, PAM "session closed"): fetch those too.
+  const ids = [...new Set(sessions.map((r) => r.sessionId).filter((x): x is string => !!x))];
+  if (ids.length) {
+    const seen = new Set(sessions.map((r) => r.ref));
+    const more = await store.sessions({ sessionIds: ids, from: t - SESSION_LOOKBACK, to: t + SESSION_LOOKBACK });
+    for (const r of more) if (!seen.has(r.ref)) sessions.push(r);
+  }
+  const users = activeUsers(sessions.filter((r) => r.event !== 'owner'), t, 0);
   if (users.length) {
     c.user = users[0]!.user;
     reasons.push(`session of ${users[0]!.user} (${users[0]!.how}) covering the time`);
@@ -345,6 +356,16 @@ async function resolveInside(
     }
   } else {
     reasons.push('no user session covers the time');
+  }
+  // Owner registry: an administrator's list, not evidence of who used the machine. Said as such.
+  if (c.mac) {
+    const owners = await store.sessions({ mac: c.mac, events: ['owner'], from: t - OWNER_LOOKBACK, to: t + tol });
+    const o = owners.sort((a, b) => b.ts - a.ts)[0];
+    if (o) {
+      c.owner = o.user;
+      reasons.push(`owner registry names ${o.user} as the owner of ${c.mac} (a hint, not evidence of who used it at the time)`);
+      refs.push({ rec: o, role: `owner registry (weak hint): ${o.user}` });
+    }
   }
 
   c.confidence = round(confidence);

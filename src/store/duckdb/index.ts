@@ -686,8 +686,14 @@ export class DuckDbStore implements Store {
     const params: Record<string, bigint | string> = { ...p };
     if (q.user) (ors.push('"user" = $user'), (params.user = q.user));
     if (q.host) (ors.push('lower(host) = lower($host)'), (params.host = q.host));
+    q.sessionIds?.slice(0, 100).forEach((id, i) => (ors.push(`session_id = $sid${i}`), (params[`sid${i}`] = id)));
     // Any of the identifiers may tie a session to the subject.
-    return this.select('session', q, ors.length ? [`(${ors.join(' OR ')})`] : [], params, q.limit ?? 10_000);
+    const where = ors.length ? [`(${ors.join(' OR ')})`] : [];
+    if (q.events?.length) {
+      where.push(`event IN (${q.events.map((_, i) => `$ev${i}`).join(', ')})`);
+      q.events.forEach((e, i) => (params[`ev${i}`] = e));
+    }
+    return this.select('session', q, where, params, q.limit ?? 10_000);
   }
 
   dnsqueries(q: DnsQuery): Promise<Stored<'dnsquery'>[]> {
