@@ -144,14 +144,17 @@ export interface LeaseFields {
  * (the same fields, in the same order, as common.ts base() would give: this runs once per binding line).
  */
 export function leaseRecord(msg: Message, ctx: ParseContext, t: ResolvedTime, f: LeaseFields, logHost?: string): LeaseRecord {
-  const r: LeaseRecord = { kind: 'lease', ts: t.ts, received: ctx.received, source: ctx.source, raw: msg.raw, rawStamp: t.rawStamp, ip: f.ip, mac: f.mac, how: f.how };
+  const r = { kind: 'lease', ts: t.ts, received: ctx.received, source: ctx.source, raw: msg.raw, rawStamp: t.rawStamp } as LeaseRecord;
   if (t.flags) {
-    for (const k in t.flags) {
+    for (const _ in t.flags) {
       r.flags = { ...t.flags };
       break;
     }
   }
   if (t.tsAlt !== undefined) r.tsAlt = t.tsAlt;
+  r.ip = f.ip;
+  r.mac = f.mac;
+  r.how = f.how;
   if (f.hostname) r.hostname = f.hostname;
   const end = leaseEnd(t.ts, f.seconds);
   if (end !== undefined) r.end = end;

@@ -46,6 +46,9 @@ describe('kea: testdata coverage', () => {
   test('lab v6 log file: the DUID-LL client allocated and released; the DUID-LLT client skipped', () => {
     assert.deepEqual(counts('lab-v6-file-los-angeles.log'), { records: 2, skip: 14, unparsed: [] });
   });
+  test("lab v6 syslog output with Debian's default pattern (no logger field): the same two records", () => {
+    assert.deepEqual(counts('lab-v6-syslog-debian-pattern.log'), { records: 2, skip: 14, unparsed: [] });
+  });
   test('forensic log documentation examples: 7 bindings, the deletions and a DUID-only device skipped', () => {
     assert.deepEqual(counts('docs-legal-log.log'), { records: 7, skip: 5, unparsed: [] });
   });
@@ -70,6 +73,14 @@ describe('kea: DHCPv4 log lines', () => {
     const r = rec('2026-11-29 07:03:24.995 INFO  [kea-dhcp4.leases/1.2] DHCP4_LEASE_ALLOC [hwtype=1 02:78:02:00:00:01], cid=[no info], tid=0x1: lease 10.78.2.10 has been allocated for 600 seconds', ctx);
     assert.deepEqual(r.flags, { zoneAssumed: true });
     assert.equal(r.ts, at(2026, 10, 29, 7, 3, 24) + 995_000);
+  });
+
+  test("Kea's file pattern relayed by journald/rsyslog: Kea's own stamp (year, ms) wins; the host is the log host", () => {
+    // Shape: an rsyslog line carrying what kea-dhcp4 printed on stdout with the default file pattern.
+    const r = rec('Nov 29 07:03:25 dhcp-1 kea-dhcp4[812]: 2026-11-29 07:03:24.995 INFO  [kea-dhcp4.leases/812.1] DHCP4_LEASE_ALLOC [hwtype=1 02:78:02:00:00:01], cid=[no info], tid=0x1: lease 10.78.2.10 has been allocated for 600 seconds', LA);
+    assert.equal(r.ts, at(2026, 10, 29, 15, 3, 24) + 995_000);
+    assert.equal(r.rawStamp, '2026-11-29 07:03:24.995');
+    assert.equal(r.logHost, 'dhcp-1');
   });
 
   test('DHCP4_RELEASE → release; syslog output (glibc datagram) keeps the header stamp', () => {

@@ -81,6 +81,16 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
     stamp = m.header?.stamp;
     logHost = m.header?.hostname;
     app = m.header?.app;
+    // Kea's file pattern on stdout, relayed by journald/rsyslog: prefer Kea's own stamp (it has the year and ms).
+    const inner = m.header ? isoStamp(body) : null;
+    if (inner) {
+      try {
+        stamp = inner.stamp(ctx);
+      } catch {
+        return { unparsed: 'time stamp is not a valid time' };
+      }
+      body = body.slice(inner.end);
+    }
   }
   body = body.trim();
   const r = classify(body);

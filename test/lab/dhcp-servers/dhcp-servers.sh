@@ -7,6 +7,7 @@
 #   kea-dhcp4.log      Kea's own log file (TZ=$KEA_TZ; default pattern: local time with milliseconds)
 #   kea-dhcp4.syslog   Kea's "syslog" output, captured the same way as dhcpd's
 #   kea-dhcp6.log      kea-dhcp6's own log file
+#   kea-dhcp6.syslog   kea-dhcp6's "syslog" output with Debian's default pattern "%-5p %m"
 #   kea-leases4.csv, kea-leases6.csv   Kea's memfile lease files
 #   expected.json      what the scenario did: per server its zone, files and clients (mac, hostname, ip, release)
 #   run/               configs, pid files, daemon stderr (kept for debugging)
@@ -96,7 +97,7 @@ trap on_exit EXIT
 trap 'exit 130' INT TERM
 
 rm -rf "$RUN"
-rm -f "$OUT"/{dhcpd.syslog,dhcpd.stderr,kea-dhcp4.log,kea-dhcp4.syslog,kea-leases4.csv,dhcpd6.syslog,kea-dhcp6.log,kea-leases6.csv,expected.json}
+rm -f "$OUT"/{dhcpd.syslog,dhcpd.stderr,kea-dhcp4.log,kea-dhcp4.syslog,kea-leases4.csv,dhcpd6.syslog,kea-dhcp6.log,kea-dhcp6.syslog,kea-leases6.csv,expected.json}
 mkdir -p "$RUN"
 chmod 755 "$OUT" "$RUN"
 
@@ -252,7 +253,8 @@ cat >"$RUN/kea-dhcp6.conf" <<EOF
     "valid-lifetime": 600, "preferred-lifetime": 300,
     "subnet6": [ { "id": 1, "subnet": "${NET6[kea]}::/64", "interface": "br0",
       "pools": [ { "pool": "${NET6[kea]}::100 - ${NET6[kea]}::1ff" } ] } ],
-    "loggers": [ { "name": "kea-dhcp6", "output_options": [ { "output": "$OUT/kea-dhcp6.log" } ], "severity": "INFO" } ]
+    "loggers": [ { "name": "kea-dhcp6", "severity": "INFO", "output_options": [ { "output": "$OUT/kea-dhcp6.log" },
+      { "output": "syslog", "pattern": "%-5p %m\\n" } ] } ]
   }
 }
 EOF
@@ -265,7 +267,7 @@ with_syslog wd-isc dhcpd "$OUT/dhcpd.syslog" env TZ="$ISC_TZ" dhcpd -4 -f -d -cf
 with_syslog wd-kea kea "$OUT/kea-dhcp4.syslog" "${KEA_ENV[@]}" kea-dhcp4 -c "$RUN/kea-dhcp4.conf"
 with_syslog wd-isc6 dhcpd6 "$OUT/dhcpd6.syslog" env TZ="$ISC_TZ" dhcpd -6 -f -d -cf "$RUN/dhcpd6.conf" \
   -lf "$RUN/dhcpd6.leases" -pf "$RUN/dhcpd6.own-pid" br0
-with_syslog wd-kea6 kea6 "$RUN/kea-dhcp6.syslog" "${KEA_ENV[@]}" kea-dhcp6 -c "$RUN/kea-dhcp6.conf"
+with_syslog wd-kea6 kea6 "$OUT/kea-dhcp6.syslog" "${KEA_ENV[@]}" kea-dhcp6 -c "$RUN/kea-dhcp6.conf"
 wait_for 10 "dhcpd listening" grep -q "Server starting service" "$OUT/dhcpd.syslog"
 wait_for 15 "kea-dhcp4 started" grep -q 'DHCP4_STARTED' "$OUT/kea-dhcp4.log"
 wait_for 10 "dhcpd -6 listening" grep -q 'Server starting service' "$OUT/dhcpd6.syslog"
@@ -439,7 +441,7 @@ json_client() { # CLIENT RELEASED(true|false) NOTE
     "$(json_client wd-k3 false 'pool full first, then the address wd-k1 released')"
   printf '  "isc6":{"zone":"%s","files":{"syslog":"dhcpd6.syslog"},"clients":[\n   %s,\n   %s]},\n' "$ISC_TZ" \
     "$(json_client6 wd-i6a true LL)" "$(json_client6 wd-i6b false LLT)"
-  printf '  "kea6":{"zone":"%s","files":{"log":"kea-dhcp6.log","leases":"kea-leases6.csv"},"clients":[\n   %s,\n   %s]}\n }}\n' "$KEA_TZ" \
+  printf '  "kea6":{"zone":"%s","files":{"log":"kea-dhcp6.log","syslog":"kea-dhcp6.syslog","leases":"kea-leases6.csv"},"clients":[\n   %s,\n   %s]}\n }}\n' "$KEA_TZ" \
     "$(json_client6 wd-k6a true LL)" "$(json_client6 wd-k6b false LLT)"
 } >"$OUT/expected.json"
 "$NODE" -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$OUT/expected.json" || die "expected.json is not JSON"

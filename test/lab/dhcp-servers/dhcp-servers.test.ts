@@ -106,6 +106,7 @@ describe('DHCP servers lab: real dhcpd and Kea logs give each client its MAC ↔
       [s.kea.files.leases!, 'kea-leases', s.kea.zone],
       [s.isc6.files.syslog!, 'isc-dhcpd', s.isc6.zone],
       [s.kea6.files.log!, 'kea', s.kea6.zone],
+      [s.kea6.files.syslog!, 'kea', s.kea6.zone],
       [s.kea6.files.leases!, 'kea-leases', s.kea6.zone],
     ];
     for (const [file, format, zone] of jobs) ingested.set(file, await ingest(file, format, zone));
@@ -180,8 +181,9 @@ describe('DHCP servers lab: real dhcpd and Kea logs give each client its MAC ↔
     assert.equal(stats.skipReasons['kea-leases4: deleted lease (released or removed); the file does not say when'], 1);
   });
 
-  it('DHCPv6 (dhcpd -6, kea-dhcp6, kea-leases6.csv): the DUID-LL client bound and released with its MAC; the DUID-LLT client skipped', () => {
-    for (const [srv, file] of [['isc6', exp.servers.isc6.files.syslog!], ['kea6', exp.servers.kea6.files.log!], ['kea6', exp.servers.kea6.files.leases!]] as const) {
+  it('DHCPv6 (dhcpd -6; kea-dhcp6 file, syslog with Debian\'s pattern; kea-leases6.csv): the DUID-LL client bound and released with its MAC; the DUID-LLT client skipped', () => {
+    const s = exp.servers;
+    for (const [srv, file] of [['isc6', s.isc6.files.syslog!], ['kea6', s.kea6.files.log!], ['kea6', s.kea6.files.syslog!], ['kea6', s.kea6.files.leases!]] as const) {
       const { stats, leases } = got(file);
       assert.equal(stats.unparsed, 0, `${file}: ${JSON.stringify(stats.unparsedReasons)}`);
       const [ll, llt] = exp.servers[srv].clients as [Client, Client];
