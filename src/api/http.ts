@@ -5,6 +5,8 @@ import { buildQuery } from '../cli/trace.ts';
 import { UsageError } from '../cli/args.ts';
 import type { Store } from '../store/store.ts';
 import { trace } from '../trace/trace.ts';
+import { dnsClients, whoUsed } from '../trace/reverse.ts';
+import { dnsQuery, whoQuery } from '../cli/reverse.ts';
 import type { Router } from '../inputs/router.ts';
 import type { Principal, TokenStore } from './auth.ts';
 
@@ -52,10 +54,24 @@ async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse):
       audit(deps.dataDir, { who: `${who.name} (${who.id})`, via: 'http', action: 'trace', query: answer.query, reason: p.reason, results: answer.candidates.length });
       return send(res, 200, answer);
     }
+    case '/api/dns':
+    case '/api/who': {
+      if (who.role === 'viewer') return send(res, 403, { error: 'the viewer role may not look up people: ask an admin for an analyst token' });
+      let answer: { query: unknown; clients?: unknown[]; sessions?: unknown[] };
+      try {
+        answer = url.pathname === '/api/dns' ? await dnsClients(deps.store, dnsQuery(p.name, p)) : await whoUsed(deps.store, whoQuery(p));
+      } catch (e) {
+        if (e instanceof UsageError) return send(res, 400, { error: e.message });
+        throw e;
+      }
+      const results = (answer.clients ?? answer.sessions ?? []).length;
+      audit(deps.dataDir, { who: `${who.name} (${who.id})`, via: 'http', action: url.pathname.slice(5), query: answer.query, reason: p.reason, results });
+      return send(res, 200, answer);
+    }
     case '/api/sources':
       return send(res, 200, deps.router.status());
     default:
-      return send(res, 404, { error: `no such endpoint '${url.pathname}': try /api/trace, /api/sources or /api/health` });
+      return send(res, 404, { error: `no such endpoint '${url.pathname}': try /api/trace, /api/dns, /api/who, /api/sources or /api/health` });
   }
 }
 

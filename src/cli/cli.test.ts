@@ -85,6 +85,29 @@ describe('whowas CLI', () => {
     assert.match(text.out, /> \[1764454385\.123456\]/);
   });
 
+  it('dns lists the clients that looked up a name, traced to MAC and hostname; audited', () => {
+    const r = whowas(['dns', 'example.org', '--from', '2025-11-29T22:00:00Z', '--to', '2025-11-29T23:00:00Z', '--json', '--data', data, '--reason', 'CERT-77']);
+    assert.equal(r.code, 0, r.err);
+    const a = JSON.parse(r.out);
+    assert.equal(a.clients.length, 1);
+    assert.equal(a.clients[0].client, '10.77.0.101');
+    assert.equal(a.clients[0].mac, '02:77:00:00:00:01');
+    assert.equal(a.clients[0].hostname, 'pc-1');
+    assert.match(a.clients[0].evidence[0].line, /query\[A\] example\.org from 10\.77\.0\.101/);
+    const suffix = JSON.parse(whowas(['dns', '*.org', '--from', '2025-11-29T22:00:00Z', '--to', '2025-11-29T23:00:00Z', '--json', '--data', data]).out);
+    assert.equal(suffix.clients.length, 1);
+    assert.match(readFileSync(join(data, 'audit.log'), 'utf8'), /"action":"dns".*"reason":"CERT-77"/);
+    const none = whowas(['dns', 'example.org', '--from', '2025-11-28T22:00:00Z', '--to', '2025-11-28T23:00:00Z', '--data', data]);
+    assert.equal(none.code, 3);
+    assert.match(none.out, /no lookup of example\.org/);
+    assert.match(whowas(['dns', 'bad name!', '--from', '1', '--to', '2', '--data', data]).err, /give a DNS name/);
+  });
+
+  it('who without a subject or a time says what to type', () => {
+    assert.match(whowas(['who', '--at', '2025-11-29T22:00:00Z', '--data', data]).err, /give --host <name>, --ip/);
+    assert.match(whowas(['who', '--host', 'pc-1', '--data', data]).err, /give --at <time>, or --from/);
+  });
+
   for (const [name, args, pattern] of [
     ['unknown format', ['ingest', '--format', 'nope', 'x.log'], /unknown format 'nope'.*conntrack/],
     ['unreadable file', ['ingest', '--format', 'dnsmasq', '/nonexistent/x.log'], /cannot read '\/nonexistent\/x.log'/],

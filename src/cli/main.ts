@@ -5,6 +5,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   serve: { summary: 'run the server: syslog inputs, embedded store, HTTP API', load: () => import('./serve.ts') },
   ingest: { summary: 'read log files of a given format into the store', load: () => import('./ingest.ts') },
   trace: { summary: 'who was behind <ip>[:<port>] at a time: NAT → inside host → MAC → user', load: () => import('./trace.ts') },
+  dns: { summary: 'which clients looked up a name (exact or *.suffix) in a time range, traced to MAC and user', load: () => import('./dns.ts') },
+  who: { summary: 'who used a host, address or MAC at a time or in a range (logins, 802.1X, proxy, mail)', load: () => import('./who.ts') },
   formats: { summary: 'list the log formats whowas reads', load: () => import('./formats.ts') },
 };
 

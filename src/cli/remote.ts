@@ -13,3 +13,34 @@ export async function askServer(dir: string, path: string, params: Record<string
   if (!res.ok) throw new Error(body.error ?? `server answered ${res.status}`);
   return body;
 }
+
+/**
+ * Runs a query on the local store, or — when the server holds it — asks the server's `path` with the
+ * same words (the server validates and audits them itself). `audit` runs only for the local answer.
+ */
+export async function localOrServer<T>(
+  dir: string,
+  local: (store: import('../store/store.ts').Store) => Promise<T>,
+  audit: (answer: T) => void,
+  path: string,
+  params: Record<string, string>,
+): Promise<T> {
+  const { DuckDbStore, StoreLockedError } = await import('../store/duckdb/index.ts');
+  let store;
+  try {
+    store = await DuckDbStore.open(dir);
+  } catch (e) {
+    if (!(e instanceof StoreLockedError)) throw e;
+    return (await askServer(dir, path, params, e.message)) as T;
+  }
+  try {
+    const answer = await local(store);
+    audit(answer);
+    return answer;
+  } catch (e) {
+    if (!(e instanceof StoreLockedError)) throw e;
+    return (await askServer(dir, path, params, e.message)) as T;
+  } finally {
+    await store.close();
+  }
+}

@@ -382,7 +382,7 @@ async function resolveInside(
 }
 
 /** Users whose session covers t: start/interim/login before t with no stop in between, or a stop after t whose duration reaches back over t. */
-function activeUsers(sessions: Stored<'session'>[], t: Micros, tol: number) {
+export function activeUsers(sessions: Stored<'session'>[], t: Micros, tol: number) {
   const byKey = new Map<string, Stored<'session'>[]>();
   for (const r of sessions) {
     const key = `${r.user}|${r.sessionId ?? r.nas ?? ''}`;

@@ -1,0 +1,1 @@
+export { runDns as run } from './reverse.ts';

@@ -1,0 +1,1 @@
+export { runWho as run } from './reverse.ts';
