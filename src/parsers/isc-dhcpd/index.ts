@@ -92,7 +92,8 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (looksBinary(body)) return { unparsed: 'binary data, not a log line' };
   const r = classify(body);
   if (!('fields' in r)) {
-    if ('unparsed' in r && app && !app.toLowerCase().includes('dhcpd')) return { unparsed: "not a dhcpd message (another program's syslog tag)" };
+    // Under another program's syslog tag, a line this parser would only skip is not dhcpd's ("Sending …").
+    if (app && !app.toLowerCase().includes('dhcp')) return { unparsed: "not a dhcpd message (another program's syslog tag)" };
     return r;
   }
   if (!stamp) return { unparsed: 'no time stamp' };
