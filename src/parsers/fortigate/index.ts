@@ -23,35 +23,46 @@ const F_DATE = 0, F_TIME = 1, F_TZ = 2, F_EVENTTIME = 3, F_TYPE = 4, F_ACTION = 
   F_SESSIONID = 16, F_DURATION = 17, F_RCVDPKT = 18, NF = 19;
 const VA = new Int32Array(NF), VB = new Int32Array(NF);
 
+/** Id of the key s[a, a+len), or -1: length and first letter pick the candidate, one startsWith confirms it. */
 function fieldId(s: string, a: number, len: number): number {
+  const c = s.charCodeAt(a);
+  let id = -1, name = '';
   switch (len) {
-    case 2: return s.startsWith('tz', a) ? F_TZ : -1;
+    case 2: if (c === 116) { id = F_TZ; name = 'tz'; } break;
     case 4:
-      if (s.startsWith('date', a)) return F_DATE;
-      if (s.startsWith('time', a)) return F_TIME;
-      return s.startsWith('type', a) ? F_TYPE : -1;
+      if (c === 100) { id = F_DATE; name = 'date'; }
+      else if (c === 116) {
+        const d = s.charCodeAt(a + 1);
+        if (d === 105) { id = F_TIME; name = 'time'; } else if (d === 121) { id = F_TYPE; name = 'type'; }
+      }
+      break;
     case 5:
-      if (s.startsWith('srcip', a)) return F_SRCIP;
-      if (s.startsWith('dstip', a)) return F_DSTIP;
-      return s.startsWith('proto', a) ? F_PROTO : -1;
+      if (c === 115) { id = F_SRCIP; name = 'srcip'; }
+      else if (c === 100) { id = F_DSTIP; name = 'dstip'; }
+      else if (c === 112) { id = F_PROTO; name = 'proto'; }
+      break;
     case 6:
-      if (s.startsWith('action', a)) return F_ACTION;
-      return s.startsWith('tranip', a) ? F_TRANIP : -1;
+      if (c === 97) { id = F_ACTION; name = 'action'; } else if (c === 116) { id = F_TRANIP; name = 'tranip'; }
+      break;
     case 7:
-      if (s.startsWith('srcport', a)) return F_SRCPORT;
-      if (s.startsWith('dstport', a)) return F_DSTPORT;
-      if (s.startsWith('transip', a)) return F_TRANSIP;
-      return s.startsWith('rcvdpkt', a) ? F_RCVDPKT : -1;
+      if (c === 115) { id = F_SRCPORT; name = 'srcport'; }
+      else if (c === 100) { id = F_DSTPORT; name = 'dstport'; }
+      else if (c === 116) { id = F_TRANSIP; name = 'transip'; }
+      else if (c === 114) { id = F_RCVDPKT; name = 'rcvdpkt'; }
+      break;
     case 8:
-      if (s.startsWith('tranport', a)) return F_TRANPORT;
-      if (s.startsWith('trandisp', a)) return F_TRANDISP;
-      return s.startsWith('duration', a) ? F_DURATION : -1;
+      if (c === 116) {
+        const d = s.charCodeAt(a + 4);
+        if (d === 112) { id = F_TRANPORT; name = 'tranport'; } else if (d === 100) { id = F_TRANDISP; name = 'trandisp'; }
+      } else if (c === 100) { id = F_DURATION; name = 'duration'; }
+      break;
     case 9:
-      if (s.startsWith('eventtime', a)) return F_EVENTTIME;
-      if (s.startsWith('transport', a)) return F_TRANSPORT;
-      return s.startsWith('sessionid', a) ? F_SESSIONID : -1;
-    default: return -1;
+      if (c === 101) { id = F_EVENTTIME; name = 'eventtime'; }
+      else if (c === 116) { id = F_TRANSPORT; name = 'transport'; }
+      else if (c === 115) { id = F_SESSIONID; name = 'sessionid'; }
+      break;
   }
+  return id >= 0 && s.startsWith(name, a) ? id : -1;
 }
 
 /** key=value / key="value" tokens separated by spaces. Returns the number of tokens seen. */
