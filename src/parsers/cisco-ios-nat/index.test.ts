@@ -53,13 +53,13 @@ describe('cisco-ios-nat: mapping and time', () => {
     assert.equal(r.logHost, 'rtr1');
   });
 
-  test("'*' (router clock not set): the relay's header stamp is used, else unparsed", () => {
+  test("'*' (router clock not set): the relay's header stamp is used, else the device stamp flagged clockUnsynced", () => {
     const r = nat('Nov 29 15:20:03 rtr1 4128: *Mar  1 00:03:12.345: %NAT-6-LOG_TRANSLATION: Created Translation TCP 10.1.1.5:40001 203.0.113.5:40001 198.51.100.8:22 198.51.100.8:22 0');
     assert.equal(r.ts, at(2026, 10, 29, 14, 20, 3));
     assert.equal(r.rawStamp, 'Nov 29 15:20:03');
-    const o = one('000456: *Mar  1 00:03:12.345: %IPNAT-6-CREATED: tcp 10.1.1.6:40002 203.0.113.5:40002 198.51.100.8:80 198.51.100.8:80');
-    assert.equal(o.status, 'unparsed');
-    assert.match(o.reason!, /not synchronised/);
+    const u = nat('000456: *Mar  1 00:03:12.345: %IPNAT-6-CREATED: tcp 10.1.1.6:40002 203.0.113.5:40002 198.51.100.8:80 198.51.100.8:80');
+    assert.deepEqual(u.flags, { yearInferred: true, clockUnsynced: true }); // the only time there is, flagged
+    assert.equal(u.rawStamp, '*Mar  1 00:03:12.345');
   });
 
   test('classic IOS %IPNAT-6-CREATED / DELETED and %IPNAT-6-NAT_CREATED', () => {

@@ -78,8 +78,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   let time: ResolvedTime | undefined;
   if (found && !found.unsynced) time = found.time;
   else if (msg.header?.stamp) time = msg.header.stamp; // '*': the router clock was not set; the receiver's is better
-  if (!time) {
-    return { unparsed: found ? "router clock not synchronised ('*' stamp) and no other time stamp" : 'no time stamp (service timestamps log datetime msec)' };
-  }
+  else if (found) time = { ...found.time, flags: { ...found.time.flags, clockUnsynced: true } }; // the only time there is, flagged
+  if (!time) return { unparsed: 'no time stamp (service timestamps log datetime msec)' };
   return { records: [natRecord(msg, ctx, time, event, proto, il.ip, il.port, ig.ip, ig.port, og.ip, og.port)] };
 }
