@@ -1,7 +1,8 @@
 // HTTP API. Nothing personal without a token; every trace is written to the audit log.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { audit } from '../audit/audit.ts';
-import { buildQuery } from '../cli/trace.ts';
+import { addResolverNote, buildQuery } from '../cli/trace.ts';
+import type { Config } from '../config/config.ts';
 import { UsageError } from '../cli/args.ts';
 import type { Store } from '../store/store.ts';
 import { trace } from '../trace/trace.ts';
@@ -16,6 +17,7 @@ export interface ApiDeps {
   router: Router;
   dataDir: string;
   started: number;
+  config?: Config;
 }
 
 export function startHttp(deps: ApiDeps, host: string, port: number): Promise<Server> {
@@ -51,6 +53,7 @@ async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse):
         throw e;
       }
       const answer = await trace(deps.store, q);
+      if (deps.config) addResolverNote(deps.config, answer);
       audit(deps.dataDir, { who: `${who.name} (${who.id})`, via: 'http', action: 'trace', query: answer.query, reason: p.reason, results: answer.candidates.length });
       return send(res, 200, answer);
     }

@@ -1,4 +1,4 @@
-// whowas ingest --format <name>|auto [--tz <zone>] [--year <yyyy>] [--source <id>] [--json] <file>...
+// whowas ingest --format <name>|auto [--tz <zone>] [--year <yyyy>] [--source <id>] [--resolver <name>] [--json] <file>...
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ingestFile } from '../ingest/file.ts';
@@ -18,6 +18,7 @@ const HELP = `usage: whowas ingest --format <name> [--tz <zone>] [--year <yyyy>]
   --tz       IANA zone of the stamps in these files (e.g. Europe/London); without it zone-less stamps are read as UTC and flagged
   --year     year of RFC 3164 stamps (which carry none); default: the year nearest to each file's modification time
   --source   source id recorded with every record (default: the format name)
+  --resolver the files are this DNS resolver's query log: its name is stored with every lookup
   --data     store folder (default $WHOWAS_DATA or ./data)
   --json     print the summary as JSON`;
 
@@ -30,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
       tz: { type: 'string' },
       year: { type: 'string' },
       source: { type: 'string' },
+      resolver: { type: 'string' },
       data: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -79,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
         source,
         zone: values.tz,
         year,
+        resolver: values.resolver,
         onProgress: (b) => progress.update(doneBytes + b),
       });
       doneBytes += size;

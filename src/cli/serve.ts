@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     const a = t.address();
     console.log(`syslog tcp on ${cfg.syslog.host}:${typeof a === 'object' && a ? a.port : '?'}`);
   }
-  const http = await startHttp({ store, tokens, router, dataDir: cfg.data, started: Date.now() }, cfg.http.host, cfg.http.port);
+  const http = await startHttp({ store, tokens, router, dataDir: cfg.data, started: Date.now(), config: cfg }, cfg.http.host, cfg.http.port);
   const ha = http.address();
   const url = `http://${cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host}:${typeof ha === 'object' && ha ? ha.port : cfg.http.port}`;
   writeFileSync(join(cfg.data, 'server.json'), JSON.stringify({ url, pid: process.pid }));

@@ -9,6 +9,7 @@ import { parseQueryTime } from '../time/query.ts';
 import { renderTrace } from '../trace/render.ts';
 import { trace, type TraceAnswer, type TraceQuery } from '../trace/trace.ts';
 import { askServer } from './remote.ts';
+import { loadConfig, resolverNote, type Config } from '../config/config.ts';
 import { UsageError, dataDir, parseEndpoint, parseNumber, parseProto } from './args.ts';
 
 const HELP = `usage: whowas trace <ip>[:<port>] --at <time> [--tz <zone>] [--proto tcp|udp] [--dst <ip>[:<port>]] [--tolerance <seconds>] [--reason <text>] [--json] [--data <dir>]
@@ -50,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     } finally {
       await store.close();
     }
+    addResolverNote(loadConfig({ data: dir }), answer);
     audit(dir, { who: userInfo().username, via: 'cli', action: 'trace', query: answer.query, reason: values.reason, results: answer.candidates.length });
   } catch (e) {
     if (!(e instanceof StoreLockedError)) throw e;
@@ -90,6 +92,12 @@ export function buildQuery(target: string, v: TraceParams): TraceQuery {
     dstPort: dst?.port,
     toleranceS: parseNumber(v.tolerance, '--tolerance', 0, 86_400),
   };
+}
+
+/** A trace of a configured resolver's own address says where the person behind it is to be found. */
+export function addResolverNote(cfg: Config, answer: TraceAnswer): void {
+  const note = resolverNote(cfg, answer.query.ip);
+  if (note) answer.warnings.unshift(note);
 }
 
 function traceParams(target: string, v: TraceParams): Record<string, string> {

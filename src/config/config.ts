@@ -13,6 +13,11 @@ export interface SourceConfig {
   format: string;
   /** IANA zone of the source's zone-less stamps; without it they are read as UTC and flagged zoneAssumed. */
   zone?: string;
+  /**
+   * For a DNS resolver's query log: its name and the addresses it sends from, so that a CERT report naming
+   * one of those addresses leads to this log (lookups are then stored with `resolver` = name).
+   */
+  resolver?: { name: string; addresses?: string[] };
   /** Which syslog messages belong to this source; all given conditions must hold. */
   match?: {
     /** Sender address (the packet's source IP). */
@@ -65,7 +70,24 @@ export function loadConfig(opts: { data?: string; file?: string; httpPort?: numb
     if (!s.id || !s.format) throw new Error(`config ${file}: every source needs an id and a format`);
     getParser(s.format); // throws with the list of known formats
     if (s.zone && !isValidZone(s.zone)) throw new Error(`config ${file}: source ${s.id}: ${unknownZoneMessage(s.zone)}`);
+    if (s.resolver && (!s.resolver.name || (s.resolver.addresses ?? []).some((a) => !normIp(a))))
+      throw new Error(`config ${file}: source ${s.id}: resolver needs a name and IP addresses, e.g. {"name": "campus-dns", "addresses": ["192.0.2.53"]}`);
     if (s.match?.sender && !normIp(s.match.sender)) throw new Error(`config ${file}: source ${s.id}: match.sender '${s.match.sender}' is not an IP address`);
   }
   return cfg;
+}
+
+/** The configured resolver that sends from this address, if any. */
+export function resolverAt(cfg: Config, ip: string): { name: string; source: string } | undefined {
+  const want = normIp(ip);
+  for (const s of cfg.sources) if (s.resolver?.addresses?.some((a) => normIp(a) === want)) return { name: s.resolver.name, source: s.id };
+  return undefined;
+}
+
+/** A note for a trace of a resolver's own address: the person is behind a lookup, in its query log. */
+export function resolverNote(cfg: Config, ip: string): string | undefined {
+  const r = resolverAt(cfg, ip);
+  return r
+    ? `${ip} is the DNS resolver '${r.name}' (source ${r.source}): traffic from it was caused by a client's lookup; find the clients with: whowas dns <name> --resolver ${r.name} --from <t1> --to <t2>`
+    : undefined;
 }

@@ -58,6 +58,8 @@ export interface BatchOptions {
   trackSkew?: boolean;
   /** Compress lines into raw chunks and put NAT records in columns (DayBatch.chunks / .nat). */
   encode: boolean;
+  /** Resolver name given to DNS lookups that do not name one (the source is that resolver's log). */
+  resolver?: string;
 }
 
 interface DayParts {
@@ -105,6 +107,7 @@ export function buildDayBatches(parser: Parser, batch: Pending[], opts: BatchOpt
           if (s.maxSkewS === undefined || skew > s.maxSkewS) s.maxSkewS = skew;
         }
       }
+      if (opts.resolver && r.kind === 'dnsquery' && !r.resolver) r.resolver = opts.resolver;
       const day = dayOf(r.ts);
       let db = byDay.get(day);
       if (!db) byDay.set(day, (db = { day, lines: [], received: [], records: [], nat: new NatColumnBuilder() }));

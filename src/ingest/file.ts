@@ -17,6 +17,8 @@ export interface FileIngestOptions {
   source: string;
   zone?: string;
   year?: number;
+  /** The file is this resolver's query log (its name goes on lookups). */
+  resolver?: string;
   /** Worker threads for parsing; default: one per core for files of 8 MiB or more, none below. */
   workers?: number;
   /** Called now and then with bytes read so far (for a progress bar). */
@@ -32,6 +34,7 @@ export async function ingestFile(store: Store, path: string, opts: FileIngestOpt
   const ing = new Ingestor(store, opts.parser, {
     source: opts.source,
     clock: () => clock,
+    resolver: opts.resolver,
     pool,
     clockSpec: { zone: opts.zone, year: opts.year, reference },
   });

@@ -20,6 +20,7 @@ export interface ParseTask {
   source: string;
   clock: ClockSpec;
   trackSkew?: boolean;
+  resolver?: string;
   /** Messages with their receive times… */
   lines?: string[];
   received?: Float64Array;

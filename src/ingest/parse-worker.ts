@@ -30,7 +30,7 @@ parentPort!.on('message', (t: ParseTask) => {
     const clock = fixed ? () => fixed : (received: number) => makeClock({ zone: t.clock.zone, year: t.clock.year, reference: received });
     const stats = emptyStats();
     const msgs = t.bytes ? linesOf(t.bytes, t.receivedAt!) : t.lines!.map((raw, i) => ({ raw, received: t.received![i]! }));
-    const batches = buildDayBatches(parser, msgs, { source: t.source, clock, trackSkew: t.trackSkew, encode: true }, stats);
+    const batches = buildDayBatches(parser, msgs, { source: t.source, clock, trackSkew: t.trackSkew, resolver: t.resolver, encode: true }, stats);
     const transfer = batches.flatMap((b) => (b.nat ? natBuffers(b.nat) : []));
     const res: ParseTaskResult = { id: t.id, stats, batches };
     parentPort!.postMessage(res, transfer);

@@ -23,6 +23,8 @@ export interface IngestorOptions {
   batchSize?: number;
   /** Track clock skew (live inputs only). */
   trackSkew?: boolean;
+  /** This source is a resolver's query log: its name goes on lookups that do not name one. */
+  resolver?: string;
   /** Bulk mode: parse in these worker threads; `clockSpec` must describe `clock`. */
   pool?: ParsePool;
   clockSpec?: ClockSpec;
@@ -120,6 +122,7 @@ export class Ingestor {
       source: this.opts.source,
       clock: this.opts.clockSpec!,
       trackSkew: this.opts.trackSkew,
+      resolver: this.opts.resolver,
       ...input,
     });
     parsed.catch(() => undefined); // reported through the chain

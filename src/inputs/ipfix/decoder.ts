@@ -12,7 +12,7 @@
 import type { Micros, WhowasRecord } from '../../records/record.ts';
 import { normIp } from '../../records/addr.ts';
 import { ENT_NOKIA, ENT_REVERSE, TY, ieInfo, lengthFits, type Ty } from './ie.ts';
-import { NTP_UNIX, hexText, ipv4Text, ipv6Text, isoMicros, macText } from './format.ts';
+import { NTP_UNIX, TextOut, ipv4Text, ipv6Text, macText } from './format.ts';
 import { Fields, mapRecord, SKIP, type MapContext, type MapResult, type Profile } from './nat.ts';
 
 export interface DecoderOptions {
@@ -120,12 +120,15 @@ interface Tpl {
   slot: Uint8Array;
   /** Inline token (" name=") per field; '' = rendered as a core token or not at all. */
   tok: string[];
+  /** The same, as bytes (null = none). */
+  tokB: (Uint8Array | null)[];
   minLen: number;
   // Core tokens present: address field kind (0 none, 4, 6) and whether the port is there.
   cSrc: number; cSport: boolean; cXsrc: number; cXsport: boolean;
   cDst: number; cDport: boolean; cXdst: number; cXdport: boolean;
   cProto: boolean; cNat: boolean; cFw: boolean;
   prefix: string;
+  prefixB: Uint8Array;
 }
 
 interface Pending {
@@ -173,6 +176,9 @@ export class IpfixDecoder {
 
   // Per-message context (no allocation per packet).
   private readonly f = new Fields();
+  private readonly text = new TextOut();
+  private off = new Int32Array(64);
+  private lens = new Int32Array(64);
   private readonly res: MapResult = { ts: 0, end: -1, skip: undefined };
   private readonly ctx: MapContext = { profile: 'rfc8158', how: 'ipfix', exportUs: 0, received: 0, flows: true };
   /** Epoch ms at which the exporter's uptime clock read 0 (v9: unixSecs·1000 − sysUptime; IPFIX: systemInitTimeMilliseconds), or -1. */
@@ -387,6 +393,7 @@ export class IpfixDecoder {
     if (old) c.templateChanges++;
     t.expires = received + this.lifetimeUs;
     t.prefix = `${dom.v9 ? 'nfv9' : 'ipfix'} exporter=${ex.name} domain=${dom.id} ${options ? 'optionsTemplate' : 'template'}=${tid} profile=${ex.profile}`;
+    t.prefixB = Buffer.from(t.prefix, 'utf8');
     dom.templates.set(tid, t);
     if (ex.pending.length) this.replay(ex, dom, t, emit);
   }
@@ -446,11 +453,14 @@ export class IpfixDecoder {
     const res = this.res;
     const ctx = this.ctx;
     const min = t.minLen;
+    const n = t.n;
+    const off = this.off.length >= n ? this.off : (this.off = new Int32Array(n * 2));
+    const lens = this.lens.length >= n ? this.lens : (this.lens = new Int32Array(n * 2));
+    const o = this.text;
     while (end - p >= min) {
+      // ---- pass 1: field offsets, and the values the mapping reads ----
       f.reset();
-      let rest = '';
-      // ---- decode one record into f, rendering every non-core field ----
-      for (let i = 0; i < t.n; i++) {
+      for (let i = 0; i < n; i++) {
         let len = t.len[i]!;
         if (len < 0) {
           if (p >= end) return void c.truncated++;
@@ -462,99 +472,18 @@ export class IpfixDecoder {
           }
         }
         if (p + len > end) return void c.truncated++;
+        off[i] = p;
+        lens[i] = len;
         const sl = t.slot[i]!;
-        const tok = t.tok[i]!;
-        switch (t.op[i]) {
-          case OP_U: {
-            let v: number;
-            if (len === 1) v = b[p]!;
-            else if (len === 2) v = (b[p]! << 8) | b[p + 1]!;
-            else if (len === 4) v = b.readUInt32BE(p);
-            else {
-              v = 0;
-              for (let k = 0; k < len; k++) v = v * 256 + b[p + k]!;
-            }
-            if (sl !== SL_NONE) this.put(sl, v);
-            if (tok) rest += tok + (len > 6 && v > Number.MAX_SAFE_INTEGER ? bigText(b, p, len) : v);
-            break;
-          }
-          case OP_IPV4: {
-            const s = ipv4Text(b.readUInt32BE(p));
-            if (sl !== SL_NONE) this.putAddr(sl, s);
-            if (tok) rest += tok + s;
-            break;
-          }
-          case OP_IPV6: {
-            const s = ipv6Text(b, p);
-            if (sl !== SL_NONE) this.putAddr(sl, s);
-            if (tok) rest += tok + s;
-            break;
-          }
-          case OP_MS: {
-            const us = (b.readUInt32BE(p) * POW32 + b.readUInt32BE(p + 4)) * 1000;
-            if (sl !== SL_NONE) this.put(sl, us);
-            if (tok) rest += tok + timeText(us);
-            break;
-          }
-          case OP_SEC: {
-            const us = b.readUInt32BE(p) * 1e6;
-            if (sl !== SL_NONE) this.put(sl, us);
-            if (tok) rest += tok + timeText(us);
-            break;
-          }
-          case OP_US:
-          case OP_NS: {
-            // NTP format (RFC 7011 §6.1.9/6.1.10): seconds since 1900, then a binary fraction of a second.
-            const sec = b.readUInt32BE(p);
-            const frac = b.readUInt32BE(p + 4);
-            const us = (sec - NTP_UNIX) * 1e6 + Math.floor((frac / POW32) * 1e6);
-            if (sl !== SL_NONE) this.put(sl, us);
-            if (tok) rest += tok + timeText(us);
-            break;
-          }
-          case OP_STR: {
-            let z = p + len;
-            while (z > p && b[z - 1] === 0) z--; // NUL padding (Nokia pads strings to 8 octets)
-            const s = b.toString('utf8', p, z);
-            if (sl === SL_NATSUB) f.natSub = s;
-            if (tok) rest += tok + JSON.stringify(s);
-            break;
-          }
-          case OP_MAC:
-            if (tok) rest += tok + macText(b, p);
-            break;
-          case OP_OCT:
-            if (tok) rest += tok + hexText(b, p, len);
-            break;
-          case OP_FLOAT:
-            if (tok) rest += tok + (len === 4 ? b.readFloatBE(p) : b.readDoubleBE(p));
-            break;
-          case OP_I: {
-            let v = 0;
-            for (let k = 0; k < len; k++) v = v * 256 + b[p + k]!;
-            if (len > 0 && b[p]! & 0x80) v -= 2 ** (8 * len);
-            if (tok) rest += tok + v;
-            break;
-          }
-          default: // OP_PAD
-            break;
-        }
+        if (sl !== SL_NONE) this.slot(sl, t.op[i]!, b, p, len);
         p += len;
       }
       c.records++;
-      // ---- core tokens, mapping, time ----
-      let raw = t.prefix;
-      if (t.cNat) raw += ` natEvent=${f.natEvent}`;
-      if (t.cFw) raw += ` fwEvent=${f.fwEvent}`;
-      if (t.cProto) raw += ` proto=${f.proto}`;
-      if (t.cSrc) raw += ' src=' + endpoint(f.src!, t.cSrc, t.cSport ? f.sport : -1);
-      if (t.cXsrc) raw += ' xsrc=' + endpoint(f.xsrc!, t.cXsrc, t.cXsport ? f.xsport : -1);
-      if (t.cDst) raw += ' dst=' + endpoint(f.dst!, t.cDst, t.cDport ? f.dport : -1);
-      if (t.cXdst) raw += ' xdst=' + endpoint(f.xdst!, t.cXdst, t.cXdport ? f.xdport : -1);
-      raw += rest;
       if (f.natEvent >= 0) ex.nat[f.natEvent > 255 ? 256 : f.natEvent]++;
       else if (f.fwEvent >= 0) ex.fw[f.fwEvent > 255 ? 256 : f.fwEvent]++;
       else ex.none++;
+      // ---- times, mapping ----
+      let records: WhowasRecord[] = NONE;
       if (t.options) {
         c.optionsRecords++;
         if (f.sysInit >= 0) {
@@ -562,32 +491,81 @@ export class IpfixDecoder {
           if (!dom.v9) this.upBaseMs = dom.sysInitMs;
         }
         res.ts = ok(f.tObs) ? f.tObs : ok(ctx.exportUs) ? ctx.exportUs : ctx.received;
-        c.skipped++;
-        emit(`${raw} time=${isoMicros(res.ts)}`, [], SKIP.options, ctx.received);
-        continue;
+        res.skip = SKIP.options;
+      } else {
+        // Uptime-relative times (v9 FIRST/LAST_SWITCHED, IPFIX flowStart/EndSysUpTime) → absolute; rendered
+        // as start= / end= below so the text stays self-contained.
+        const base = f.sysInit >= 0 ? f.sysInit / 1000 : this.upBaseMs;
+        if (base >= 0) {
+          if (!ok(f.tStart) && f.upStart >= 0) (f.tStart = (base + f.upStart) * 1000), (f.startDerived = true);
+          if (!ok(f.tEnd) && f.upEnd >= 0) (f.tEnd = (base + f.upEnd) * 1000), (f.endDerived = true);
+        }
+        records = [];
+        mapRecord(f, ctx, records, res);
       }
-      // Uptime-relative times (v9 FIRST/LAST_SWITCHED, IPFIX flowStart/EndSysUpTime) → absolute, rendered
-      // as start= / end= so the text stays self-contained.
-      const base = f.sysInit >= 0 ? f.sysInit / 1000 : this.upBaseMs;
-      if (base >= 0) {
-        if (!ok(f.tStart) && f.upStart >= 0) (f.tStart = (base + f.upStart) * 1000), (f.startDerived = true);
-        if (!ok(f.tEnd) && f.upEnd >= 0) (f.tEnd = (base + f.upEnd) * 1000), (f.endDerived = true);
+      // ---- pass 2: the rendering ----
+      o.reset();
+      o.bytes(t.prefixB);
+      if (t.cNat) (o.bytes(B_NAT), o.uint(f.natEvent));
+      if (t.cFw) (o.bytes(B_FW), o.uint(f.fwEvent));
+      if (t.cProto) (o.bytes(B_PROTO), o.uint(f.proto));
+      if (t.cSrc) (o.bytes(B_SRC), endpoint(o, f.src!, t.cSrc, t.cSport ? f.sport : -1));
+      if (t.cXsrc) (o.bytes(B_XSRC), endpoint(o, f.xsrc!, t.cXsrc, t.cXsport ? f.xsport : -1));
+      if (t.cDst) (o.bytes(B_DST), endpoint(o, f.dst!, t.cDst, t.cDport ? f.dport : -1));
+      if (t.cXdst) (o.bytes(B_XDST), endpoint(o, f.xdst!, t.cXdst, t.cXdport ? f.xdport : -1));
+      for (let i = 0; i < n; i++) {
+        const tok = t.tokB[i];
+        if (tok) {
+          o.bytes(tok);
+          renderValue(o, t.op[i]!, b, off[i]!, lens[i]!);
+        }
       }
-      if (f.startDerived && ok(f.tStart)) raw += ` start=${isoMicros(f.tStart)}`;
-      if (f.endDerived && ok(f.tEnd)) raw += ` end=${isoMicros(f.tEnd)}`;
-      const out: WhowasRecord[] = [];
-      mapRecord(f, ctx, out, res);
-      raw += ` time=${isoMicros(res.ts)}`;
-      if (out.length === 0) c.skipped++;
+      if (f.startDerived && ok(f.tStart)) (o.bytes(B_START), o.iso(f.tStart));
+      if (f.endDerived && ok(f.tEnd)) (o.bytes(B_END), o.iso(f.tEnd));
+      o.bytes(B_TIME);
+      o.iso(res.ts);
+      const raw = o.string();
+      if (records.length === 0) c.skipped++;
       else
-        for (const r of out) {
+        for (const r of records) {
           if (r.kind === 'nat') c.nat++;
           else if (r.kind === 'portblock') c.portblock++;
           else if (r.kind === 'flow') c.flow++;
           else c.unparsed++;
           r.raw = raw;
         }
-      emit(raw, out, res.skip, ctx.received);
+      emit(raw, records, res.skip, ctx.received);
+    }
+  }
+
+  /** Reads a field the mapping needs into Fields. */
+  private slot(sl: number, op: number, b: Buffer, p: number, len: number): void {
+    switch (op) {
+      case OP_U: {
+        let v: number;
+        if (len === 1) v = b[p]!;
+        else if (len === 2) v = (b[p]! << 8) | b[p + 1]!;
+        else if (len === 4) v = b.readUInt32BE(p);
+        else {
+          v = 0;
+          for (let k = 0; k < len; k++) v = v * 256 + b[p + k]!;
+        }
+        return this.put(sl, v);
+      }
+      case OP_IPV4:
+        return this.putAddr(sl, ipv4Text(((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0));
+      case OP_IPV6:
+        return this.putAddr(sl, ipv6Text(b, p));
+      case OP_MS:
+        return this.put(sl, (b.readUInt32BE(p) * POW32 + b.readUInt32BE(p + 4)) * 1000);
+      case OP_SEC:
+        return this.put(sl, b.readUInt32BE(p) * 1e6);
+      case OP_US:
+      case OP_NS:
+        return this.put(sl, ntpMicros(b, p));
+      case OP_STR:
+        if (sl === SL_NATSUB) this.f.natSub = strValue(b, p, len);
+        return;
     }
   }
 
@@ -684,20 +662,85 @@ const MIN_US = Date.UTC(1990, 0, 1) * 1000;
 const MAX_US = Date.UTC(2100, 0, 1) * 1000;
 const ok = (t: number): boolean => t >= MIN_US && t < MAX_US;
 
-/** A time value as rendered: ISO when plausible, else the raw µs count (a garbage stamp stays visible). */
-function timeText(us: number): string {
-  return ok(us) ? isoMicros(us) : `${us}us`;
-}
-
 function bigText(b: Buffer, p: number, len: number): string {
   let v = 0n;
   for (let k = 0; k < len; k++) v = (v << 8n) | BigInt(b[p + k]!);
   return v.toString();
 }
 
-function endpoint(addr: string, kind: number, port: number): string {
-  if (port < 0) return addr;
-  return kind === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
+function endpoint(o: TextOut, addr: string, kind: number, port: number): void {
+  if (port < 0) return o.ascii(addr);
+  if (kind === 6) {
+    o.byte(91); // [
+    o.ascii(addr);
+    o.byte(93); // ]
+  } else o.ascii(addr);
+  o.byte(58); // :
+  o.uint(port);
+}
+
+const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+const B_NAT = ascii(' natEvent='), B_FW = ascii(' fwEvent='), B_PROTO = ascii(' proto='), B_SRC = ascii(' src='),
+  B_XSRC = ascii(' xsrc='), B_DST = ascii(' dst='), B_XDST = ascii(' xdst='), B_START = ascii(' start='), B_END = ascii(' end='),
+  B_TIME = ascii(' time=');
+const NONE: WhowasRecord[] = [];
+
+function ntpMicros(b: Buffer, p: number): number {
+  // NTP format (RFC 7011 §6.1.9/6.1.10): seconds since 1900, then a binary fraction of a second.
+  return (b.readUInt32BE(p) - NTP_UNIX) * 1e6 + Math.floor((b.readUInt32BE(p + 4) / POW32) * 1e6);
+}
+
+function strValue(b: Buffer, p: number, len: number): string {
+  let z = p + len;
+  while (z > p && b[z - 1] === 0) z--; // NUL padding (Nokia pads strings to 8 octets)
+  return b.toString('utf8', p, z);
+}
+
+/** Writes one field's value as rendered: decimal, address, ISO time, JSON string, hex. */
+function renderValue(o: TextOut, op: number, b: Buffer, p: number, len: number): void {
+  switch (op) {
+    case OP_U: {
+      if (len <= 6) {
+        let v = 0;
+        for (let k = 0; k < len; k++) v = v * 256 + b[p + k]!;
+        return o.uint(v);
+      }
+      let v = 0;
+      for (let k = 0; k < len; k++) v = v * 256 + b[p + k]!;
+      return v > Number.MAX_SAFE_INTEGER ? o.ascii(bigText(b, p, len)) : o.uint(v);
+    }
+    case OP_IPV4:
+      return o.ip4(((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0);
+    case OP_IPV6:
+      return o.ascii(ipv6Text(b, p));
+    case OP_MS:
+      return timeOut(o, (b.readUInt32BE(p) * POW32 + b.readUInt32BE(p + 4)) * 1000);
+    case OP_SEC:
+      return timeOut(o, b.readUInt32BE(p) * 1e6);
+    case OP_US:
+    case OP_NS:
+      return timeOut(o, ntpMicros(b, p));
+    case OP_STR:
+      return o.text(JSON.stringify(strValue(b, p, len)));
+    case OP_MAC:
+      return o.ascii(macText(b, p));
+    case OP_OCT:
+      return o.hex(b, p, len);
+    case OP_FLOAT:
+      return o.ascii(String(len === 4 ? b.readFloatBE(p) : b.readDoubleBE(p)));
+    case OP_I: {
+      let v = 0;
+      for (let k = 0; k < len; k++) v = v * 256 + b[p + k]!;
+      if (len > 0 && b[p]! & 0x80) v -= 2 ** (8 * len);
+      return o.ascii(String(v));
+    }
+  }
+}
+
+/** A time value as rendered: ISO when plausible, else the raw µs count (a garbage stamp stays visible). */
+function timeOut(o: TextOut, us: number): void {
+  if (ok(us)) o.iso(us);
+  else o.ascii(`${us}us`);
 }
 
 /** Compiles a template; undefined when it can never describe a record (zero length). */
@@ -707,7 +750,7 @@ function compile(id: number, v9: boolean, options: boolean, fields: FieldSpec[],
     id, v9, options, sig, expires: 0, n,
     op: new Uint8Array(n), len: new Int32Array(n), slot: new Uint8Array(n), tok: new Array<string>(n).fill(''),
     minLen: 0, cSrc: 0, cSport: false, cXsrc: 0, cXsport: false, cDst: 0, cDport: false, cXdst: 0, cXdport: false,
-    cProto: false, cNat: false, cFw: false, prefix: '',
+    cProto: false, cNat: false, cFw: false, prefix: '', prefixB: new Uint8Array(0), tokB: [],
   };
   // Core endpoints: the IPv4 element when present, else the IPv6 one (NAT64 logs an IPv6 inside address).
   const has = (ent: number, fid: number, len: number): number =>
@@ -810,5 +853,6 @@ function compile(id: number, v9: boolean, options: boolean, fields: FieldSpec[],
   }
   if (min === 0 && !variable) return undefined;
   t.minLen = Math.max(min, 1);
+  t.tokB = t.tok.map((x) => (x ? Buffer.from(x, 'utf8') : null));
   return t;
 }

@@ -91,3 +91,128 @@ export function parseIsoMicros(s: string): number {
 
 /** Seconds between 1900-01-01 (NTP era 0) and 1970-01-01. */
 export const NTP_UNIX = 2_208_988_800;
+
+/**
+ * Builds one rendering in a reusable byte buffer and turns it into a single flat string at the end: one
+ * allocation per record instead of one per token (the decoder's hot path).
+ */
+export class TextOut {
+  buf: Buffer = Buffer.allocUnsafe(1 << 14);
+  pos = 0;
+  /** Something outside ASCII was written (as UTF-8). */
+  private wide = false;
+
+  reset(): void {
+    this.pos = 0;
+    this.wide = false;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + 1024));
+    this.buf.copy(b, 0, 0, this.pos);
+    this.buf = b;
+  }
+
+  /** Pre-encoded ASCII bytes. */
+  bytes(src: Uint8Array): void {
+    const n = src.length;
+    this.room(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = src[i]!;
+    this.pos = p;
+  }
+
+  /** A string known to be ASCII (addresses, numbers, ISO times, hex). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Any string, UTF-8. */
+  text(s: string): void {
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) (ascii = false), (i = s.length);
+    if (ascii) return this.ascii(s);
+    this.room(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+    this.wide = true;
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /** A non-negative integer (exact up to 2^53). */
+  uint(v: number): void {
+    this.room(20);
+    const b = this.buf;
+    if (v < 10) {
+      b[this.pos++] = 48 + v;
+      return;
+    }
+    let n = 0;
+    for (let x = v; x >= 1; x = Math.floor(x / 10)) n++;
+    let p = this.pos + n;
+    this.pos = p;
+    for (let x = v; x >= 1; x = Math.floor(x / 10)) b[--p] = 48 + (x % 10);
+  }
+
+  ip4(v: number): void {
+    this.uint(v >>> 24);
+    this.byte(46);
+    this.uint((v >>> 16) & 255);
+    this.byte(46);
+    this.uint((v >>> 8) & 255);
+    this.byte(46);
+    this.uint(v & 255);
+  }
+
+  hex(src: Uint8Array, p: number, len: number): void {
+    this.room(2 * len);
+    const b = this.buf;
+    let q = this.pos;
+    for (let i = 0; i < len; i++) {
+      const x = src[p + i]!;
+      const hi = x >> 4, lo = x & 15;
+      b[q++] = hi < 10 ? 48 + hi : 87 + hi;
+      b[q++] = lo < 10 ? 48 + lo : 87 + lo;
+    }
+    this.pos = q;
+  }
+
+  /** ISO-8601 UTC as isoMicros writes it. */
+  iso(us: number): void {
+    const sec = Math.floor(us / 1e6);
+    if (sec !== isoBytesSec) {
+      isoBytesSec = sec;
+      isoBytes = Buffer.from(new Date(sec * 1000).toISOString().slice(0, 19), 'latin1');
+    }
+    this.bytes(isoBytes);
+    this.byte(46);
+    const frac = us - sec * 1e6;
+    if (frac % 1000 === 0) this.digits(frac / 1000, 3);
+    else this.digits(frac, 6);
+    this.byte(90);
+  }
+
+  private digits(v: number, n: number): void {
+    this.room(n);
+    const b = this.buf;
+    for (let i = n - 1; i >= 0; i--, v = Math.floor(v / 10)) b[this.pos + i] = 48 + (v % 10);
+    this.pos += n;
+  }
+
+  string(): string {
+    return this.buf.toString(this.wide ? 'utf8' : 'latin1', 0, this.pos);
+  }
+}
+
+let isoBytesSec = NaN;
+let isoBytes: Uint8Array = new Uint8Array(0);

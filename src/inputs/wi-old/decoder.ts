@@ -1,0 +1,814 @@
+// IPFIX (RFC 7011) and NetFlow v9 (RFC 3954) decoder: datagrams in, one text rendering plus records out per
+// data record. No socket here (see ./collector.ts): this is pure and deterministic, so tests feed it bytes.
+//
+// Templates are kept per (exporter address, protocol version + observation domain / source id, template id)
+// and expire when not refreshed within `templateLifetimeS` (RFC 7011 §8.4 for UDP; NetFlow v9 likewise).
+// A template that arrives again with other fields replaces the old one (counted). Data sets whose template
+// is unknown are counted and held briefly (per exporter: `pendingSets` sets for `pendingAgeS` seconds) and
+// decoded when the template arrives; what is still held after that is dropped, counted.
+//
+// Hot path: each template is compiled once into per-field opcode / length / slot tables; a record is decoded
+// by one loop over those tables into a reused Fields object (no per-field allocation), then mapped (./nat.ts).
+import type { Micros, WhowasRecord } from '../../records/record.ts';
+import { normIp } from '../../records/addr.ts';
+import { ENT_NOKIA, ENT_REVERSE, TY, ieInfo, lengthFits, type Ty } from './ie.ts';
+import { NTP_UNIX, hexText, ipv4Text, ipv6Text, isoMicros, macText } from './format.ts';
+import { Fields, mapRecord, SKIP, type MapContext, type MapResult, type Profile } from './nat.ts';
+
+export interface DecoderOptions {
+  /** Seconds a template stays valid without being refreshed (default 1800 = 30 min). */
+  templateLifetimeS?: number;
+  /** Data sets with an unknown template held per exporter until the template arrives (default 256; 0 = none). */
+  pendingSets?: number;
+  /** Seconds such a set is held (default 120). */
+  pendingAgeS?: number;
+  /** Keep records without NAT information as `flow` records (default true). */
+  flows?: boolean;
+  /** natEvent numbering per exporter address (default 'rfc8158'). */
+  profileFor?: (exporter: string) => Profile;
+  /** Exporters tracked at most (templates and counters); packets from more are counted and dropped (default 10000). */
+  maxExporters?: number;
+}
+
+/** Receives each data record: its text rendering, the records made from it, and the skip reason if none. */
+export type Emit = (raw: string, records: WhowasRecord[], skip: string | undefined, received: Micros) => void;
+
+export interface ExporterCounters {
+  packets: number;
+  bytes: number;
+  /** Data records decoded (options records included). */
+  records: number;
+  optionsRecords: number;
+  nat: number;
+  portblock: number;
+  flow: number;
+  skipped: number;
+  unparsed: number;
+  /** Data records by event field value: "natEvent=4", "firewallEvent=1", or "none". */
+  events: Record<string, number>;
+  /** Template records received (refreshes included), changed definitions, withdrawals, expiries, refused ones. */
+  templates: number;
+  templateChanges: number;
+  templateWithdrawals: number;
+  templatesExpired: number;
+  templatesRejected: number;
+  /** Data sets whose template was unknown on arrival; of those, decoded later, and dropped (too old / too many). */
+  unknownTemplateSets: number;
+  replayedSets: number;
+  droppedSets: number;
+  /** Datagrams or sets shorter than their headers or length fields say. */
+  truncated: number;
+  /** Impossible values: set length < 4, template id < 256, bad options scope count, zero-length template, extra bytes. */
+  malformed: number;
+  /** Datagrams whose version is neither 9 nor 10 (garbage on the port, NetFlow v5 …). */
+  badVersion: number;
+}
+
+function newCounters(): ExporterCounters {
+  return {
+    packets: 0, bytes: 0, records: 0, optionsRecords: 0, nat: 0, portblock: 0, flow: 0, skipped: 0, unparsed: 0, events: {},
+    templates: 0, templateChanges: 0, templateWithdrawals: 0, templatesExpired: 0, templatesRejected: 0,
+    unknownTemplateSets: 0, replayedSets: 0, droppedSets: 0, truncated: 0, malformed: 0, badVersion: 0,
+  };
+}
+
+// Opcodes: how a field's bytes are read and rendered.
+const OP_PAD = 0, OP_U = 1, OP_IPV4 = 2, OP_IPV6 = 3, OP_MAC = 4, OP_STR = 5, OP_OCT = 6, OP_SEC = 7, OP_MS = 8,
+  OP_US = 9, OP_NS = 10, OP_FLOAT = 11, OP_I = 12;
+const OP_OF: Record<Ty, number> = {
+  [TY.U]: OP_U, [TY.IPV4]: OP_IPV4, [TY.IPV6]: OP_IPV6, [TY.MAC]: OP_MAC, [TY.STR]: OP_STR, [TY.OCT]: OP_OCT,
+  [TY.SEC]: OP_SEC, [TY.MS]: OP_MS, [TY.US]: OP_US, [TY.NS]: OP_NS, [TY.FLOAT]: OP_FLOAT, [TY.I]: OP_I, [TY.BOOL]: OP_U,
+};
+
+// Slots: where a decoded value goes in Fields.
+const SL_NONE = 0, SL_SRC = 1, SL_XSRC = 2, SL_DST = 3, SL_XDST = 4, SL_SPORT = 5, SL_XSPORT = 6, SL_DPORT = 7,
+  SL_XDPORT = 8, SL_PROTO = 9, SL_NAT = 10, SL_FW = 11, SL_OBS = 12, SL_START = 13, SL_END = 14, SL_UPSTART = 15,
+  SL_UPEND = 16, SL_SYSINIT = 17, SL_PRSTART = 18, SL_PREND = 19, SL_PRSTEP = 20, SL_PRNUM = 21, SL_FLOWID = 22,
+  SL_NATSUB = 23, SL_OCT = 24, SL_REVOCT = 25, SL_INIOCT = 26, SL_RESPOCT = 27, SL_ENDREASON = 28, SL_DSTART = 29,
+  SL_DEND = 30;
+
+/** Slot of an IANA element (or v9 field type) when its encoding fits; core endpoint slots are settled per template. */
+const IANA_SLOT: Record<number, number> = {
+  4: SL_PROTO, 230: SL_NAT, 233: SL_FW, 322: SL_OBS, 323: SL_OBS, 324: SL_OBS, 325: SL_OBS,
+  150: SL_START, 152: SL_START, 154: SL_START, 156: SL_START, 151: SL_END, 153: SL_END, 155: SL_END, 157: SL_END,
+  22: SL_UPSTART, 21: SL_UPEND, 160: SL_SYSINIT, 158: SL_DSTART, 159: SL_DEND,
+  361: SL_PRSTART, 362: SL_PREND, 363: SL_PRSTEP, 364: SL_PRNUM, 148: SL_FLOWID,
+  1: SL_OCT, 231: SL_INIOCT, 232: SL_RESPOCT, 136: SL_ENDREASON,
+};
+
+interface FieldSpec {
+  /** Enterprise number; -1 marks a NetFlow v9 options scope field (its type is a scope type, not an element). */
+  ent: number;
+  id: number;
+  /** Octets; 65535 = variable length. */
+  len: number;
+}
+
+const VAR = 65535;
+
+/** A compiled template. */
+interface Tpl {
+  id: number;
+  v9: boolean;
+  options: boolean;
+  sig: string;
+  expires: Micros;
+  n: number;
+  op: Uint8Array;
+  /** Field length, -1 = variable. */
+  len: Int32Array;
+  slot: Uint8Array;
+  /** Inline token (" name=") per field; '' = rendered as a core token or not at all. */
+  tok: string[];
+  minLen: number;
+  // Core tokens present: address field kind (0 none, 4, 6) and whether the port is there.
+  cSrc: number; cSport: boolean; cXsrc: number; cXsport: boolean;
+  cDst: number; cDport: boolean; cXdst: number; cXdport: boolean;
+  cProto: boolean; cNat: boolean; cFw: boolean;
+  prefix: string;
+}
+
+interface Pending {
+  domKey: number;
+  tid: number;
+  data: Buffer;
+  exportUs: Micros;
+  upBaseMs: number;
+  received: Micros;
+  v9: boolean;
+}
+
+class Domain {
+  readonly templates = new Map<number, Tpl>();
+  /** IPFIX: systemInitTimeMilliseconds learnt from an options record (for flowStart/EndSysUpTime), or -1. */
+  sysInitMs = -1;
+  constructor(readonly id: number, readonly v9: boolean) {}
+}
+
+class Exporter {
+  readonly c = newCounters();
+  readonly nat = new Float64Array(257);
+  readonly fw = new Float64Array(257);
+  none = 0;
+  readonly domains = new Map<number, Domain>();
+  pending: Pending[] = [];
+  constructor(readonly name: string, readonly profile: Profile) {}
+}
+
+const MAX_DOMAINS = 1024;
+const MAX_TEMPLATES = 4096;
+
+const POW32 = 4294967296;
+
+export class IpfixDecoder {
+  private readonly exporters = new Map<string, Exporter>();
+  private readonly lifetimeUs: number;
+  private readonly pendingMax: number;
+  private readonly pendingAgeUs: number;
+  private readonly flows: boolean;
+  private readonly profileFor: (e: string) => Profile;
+  private readonly maxExporters: number;
+  /** Datagrams from exporters beyond maxExporters. */
+  refused = 0;
+
+  // Per-message context (no allocation per packet).
+  private readonly f = new Fields();
+  private readonly res: MapResult = { ts: 0, end: -1, skip: undefined };
+  private readonly ctx: MapContext = { profile: 'rfc8158', how: 'ipfix', exportUs: 0, received: 0, flows: true };
+  /** Epoch ms at which the exporter's uptime clock read 0 (v9: unixSecs·1000 − sysUptime; IPFIX: systemInitTimeMilliseconds), or -1. */
+  private upBaseMs = -1;
+
+  constructor(opts: DecoderOptions = {}) {
+    this.lifetimeUs = (opts.templateLifetimeS ?? 1800) * 1e6;
+    this.pendingMax = opts.pendingSets ?? 256;
+    this.pendingAgeUs = (opts.pendingAgeS ?? 120) * 1e6;
+    this.flows = opts.flows ?? true;
+    this.profileFor = opts.profileFor ?? (() => 'rfc8158');
+    this.maxExporters = opts.maxExporters ?? 10_000;
+    this.ctx.flows = this.flows;
+  }
+
+  /** Decodes one datagram from `sender` (its source address), received at `received` (µs). Never throws. */
+  packet(b: Buffer, sender: string, received: Micros, emit: Emit): void {
+    let ex = this.exporters.get(sender);
+    if (!ex) {
+      if (this.exporters.size >= this.maxExporters) {
+        this.refused++;
+        return;
+      }
+      const name = normIp(sender) ?? sender;
+      ex = new Exporter(name, this.profileFor(name));
+      this.exporters.set(sender, ex);
+    }
+    const c = ex.c;
+    c.packets++;
+    c.bytes += b.length;
+    if (b.length < 4) {
+      c.truncated++;
+      return;
+    }
+    const version = (b[0]! << 8) | b[1]!;
+    if (version === 10) this.ipfix(b, ex, received, emit);
+    else if (version === 9) this.v9(b, ex, received, emit);
+    else c.badVersion++;
+  }
+
+  private ipfix(b: Buffer, ex: Exporter, received: Micros, emit: Emit): void {
+    const c = ex.c;
+    if (b.length < 16) {
+      c.truncated++;
+      return;
+    }
+    const msgLen = (b[2]! << 8) | b[3]!;
+    let end = b.length;
+    if (msgLen < 16) {
+      c.malformed++;
+      return;
+    }
+    if (msgLen > b.length) c.truncated++;
+    else {
+      if (msgLen < b.length) c.malformed++;
+      end = msgLen;
+    }
+    const exportS = b.readUInt32BE(4);
+    const domainId = b.readUInt32BE(12);
+    const dom = this.domain(ex, domainId, false);
+    if (!dom) return;
+    this.ctx.exportUs = exportS * 1e6;
+    this.upBaseMs = dom.sysInitMs;
+    this.ctx.received = received;
+    this.ctx.how = 'ipfix';
+    this.ctx.profile = ex.profile;
+    this.sets(b, 16, end, ex, dom, received, emit);
+  }
+
+  private v9(b: Buffer, ex: Exporter, received: Micros, emit: Emit): void {
+    const c = ex.c;
+    if (b.length < 20) {
+      c.truncated++;
+      return;
+    }
+    const uptime = b.readUInt32BE(4);
+    const unixSecs = b.readUInt32BE(8);
+    const sourceId = b.readUInt32BE(16);
+    const dom = this.domain(ex, sourceId, true);
+    if (!dom) return;
+    this.ctx.exportUs = unixSecs * 1e6;
+    this.upBaseMs = unixSecs * 1000 - uptime;
+    this.ctx.received = received;
+    this.ctx.how = 'nfv9';
+    this.ctx.profile = ex.profile;
+    this.sets(b, 20, b.length, ex, dom, received, emit);
+  }
+
+  private domain(ex: Exporter, id: number, v9: boolean): Domain | undefined {
+    const key = v9 ? id + POW32 : id;
+    let d = ex.domains.get(key);
+    if (!d) {
+      if (ex.domains.size >= MAX_DOMAINS) {
+        ex.c.malformed++;
+        return undefined;
+      }
+      d = new Domain(id, v9);
+      ex.domains.set(key, d);
+    }
+    return d;
+  }
+
+  private sets(b: Buffer, p: number, end: number, ex: Exporter, dom: Domain, received: Micros, emit: Emit): void {
+    const c = ex.c;
+    const v9 = dom.v9;
+    while (p + 4 <= end) {
+      const setId = (b[p]! << 8) | b[p + 1]!;
+      const setLen = (b[p + 2]! << 8) | b[p + 3]!;
+      if (setLen < 4) {
+        // v9 exporters pad the datagram with zeros; anything else is a lie.
+        if (!(v9 && setId === 0 && setLen === 0)) c.malformed++;
+        return;
+      }
+      if (p + setLen > end) {
+        c.truncated++;
+        return;
+      }
+      const body = p + 4, setEnd = p + setLen;
+      if (v9 ? setId === 0 : setId === 2) this.templateSet(b, body, setEnd, ex, dom, false, received, emit);
+      else if (v9 ? setId === 1 : setId === 3) this.templateSet(b, body, setEnd, ex, dom, true, received, emit);
+      else if (setId >= 256) this.dataSet(b, body, setEnd, ex, dom, setId, received, emit);
+      else c.malformed++;
+      p = setEnd;
+    }
+    if (p < end && !v9) c.malformed++;
+  }
+
+  private templateSet(b: Buffer, p: number, end: number, ex: Exporter, dom: Domain, options: boolean, received: Micros, emit: Emit): void {
+    const c = ex.c;
+    const v9 = dom.v9;
+    while (p + 4 <= end) {
+      const tid = (b[p]! << 8) | b[p + 1]!;
+      const count = (b[p + 2]! << 8) | b[p + 3]!;
+      if (tid === 0 && count === 0) return; // padding
+      if (!v9 && count === 0) {
+        // IPFIX withdrawal (RFC 7011 §8.1): one template, or all of this kind when tid is the set id.
+        c.templateWithdrawals++;
+        if (tid === (options ? 3 : 2)) {
+          for (const [id, t] of dom.templates) if (t.options === options) dom.templates.delete(id);
+        } else dom.templates.delete(tid);
+        p += 4;
+        continue;
+      }
+      if (tid < 256) {
+        c.malformed++;
+        return;
+      }
+      let fields: FieldSpec[] = [];
+      let scope = 0;
+      let q: number;
+      if (options && v9) {
+        // v9 options template: scope length and option length in octets, 4 octets per field.
+        if (p + 6 > end) return void c.truncated++;
+        const scopeLen = count; // the second word is the option scope length here
+        const optLen = (b[p + 4]! << 8) | b[p + 5]!;
+        q = p + 6;
+        if (scopeLen % 4 !== 0 || optLen % 4 !== 0 || scopeLen + optLen === 0) return void c.malformed++;
+        if (q + scopeLen + optLen > end) return void c.truncated++;
+        scope = scopeLen / 4;
+        for (let i = 0; i < (scopeLen + optLen) / 4; i++, q += 4) {
+          fields.push({ ent: i < scope ? -1 : 0, id: (b[q]! << 8) | b[q + 1]!, len: (b[q + 2]! << 8) | b[q + 3]! });
+        }
+      } else {
+        q = p + 4;
+        if (options) {
+          if (q + 2 > end) return void c.truncated++;
+          scope = (b[q]! << 8) | b[q + 1]!;
+          q += 2;
+          if (scope === 0 || scope > count) return void c.malformed++;
+        }
+        for (let i = 0; i < count; i++) {
+          if (q + 4 > end) return void c.truncated++;
+          let id = (b[q]! << 8) | b[q + 1]!;
+          const len = (b[q + 2]! << 8) | b[q + 3]!;
+          q += 4;
+          let ent = 0;
+          if (!v9 && id & 0x8000) {
+            if (q + 4 > end) return void c.truncated++;
+            ent = b.readUInt32BE(q);
+            q += 4;
+            id &= 0x7fff;
+          }
+          fields.push({ ent, id, len });
+        }
+      }
+      p = q;
+      c.templates++;
+      this.learn(ex, dom, tid, options, scope, fields, received, emit);
+      fields = [];
+    }
+  }
+
+  private learn(ex: Exporter, dom: Domain, tid: number, options: boolean, scope: number, fields: FieldSpec[], received: Micros, emit: Emit): void {
+    const c = ex.c;
+    let sig = `${options ? 'o' : 't'}${scope}`;
+    for (const f of fields) sig += `,${f.ent}.${f.id}/${f.len}`;
+    const old = dom.templates.get(tid);
+    if (old && old.sig === sig) {
+      old.expires = received + this.lifetimeUs;
+      return;
+    }
+    const t = compile(tid, dom.v9, options, fields, sig);
+    if (!t) {
+      c.templatesRejected++;
+      c.malformed++;
+      return;
+    }
+    if (!old && dom.templates.size >= MAX_TEMPLATES) {
+      c.templatesRejected++;
+      return;
+    }
+    if (old) c.templateChanges++;
+    t.expires = received + this.lifetimeUs;
+    t.prefix = `${dom.v9 ? 'nfv9' : 'ipfix'} exporter=${ex.name} domain=${dom.id} ${options ? 'optionsTemplate' : 'template'}=${tid} profile=${ex.profile}`;
+    dom.templates.set(tid, t);
+    if (ex.pending.length) this.replay(ex, dom, t, emit);
+  }
+
+  /** Decodes the held data sets of this domain that waited for template `t`, in arrival order. */
+  private replay(ex: Exporter, dom: Domain, t: Tpl, emit: Emit): void {
+    const key = dom.v9 ? dom.id + POW32 : dom.id;
+    const ready = ex.pending.filter((s) => s.domKey === key && s.tid === t.id);
+    if (!ready.length) return;
+    ex.pending = ex.pending.filter((s) => !(s.domKey === key && s.tid === t.id));
+    const ctx = this.ctx;
+    const saved = { exportUs: ctx.exportUs, received: ctx.received, how: ctx.how };
+    const savedBase = this.upBaseMs;
+    for (const s of ready) {
+      if (ctx.received - s.received > this.pendingAgeUs) {
+        ex.c.droppedSets++;
+        continue;
+      }
+      ex.c.replayedSets++;
+      ctx.exportUs = s.exportUs;
+      this.upBaseMs = s.upBaseMs;
+      ctx.received = s.received;
+      ctx.how = s.v9 ? 'nfv9' : 'ipfix';
+      this.records(s.data, 0, s.data.length, ex, dom, t, emit);
+    }
+    Object.assign(ctx, saved);
+    this.upBaseMs = savedBase;
+  }
+
+  private dataSet(b: Buffer, p: number, end: number, ex: Exporter, dom: Domain, tid: number, received: Micros, emit: Emit): void {
+    let t = dom.templates.get(tid);
+    if (t && received > t.expires) {
+      dom.templates.delete(tid);
+      ex.c.templatesExpired++;
+      t = undefined;
+    }
+    if (!t) {
+      ex.c.unknownTemplateSets++;
+      if (this.pendingMax > 0) {
+        if (ex.pending.length >= this.pendingMax) {
+          ex.pending.shift();
+          ex.c.droppedSets++;
+        }
+        ex.pending.push({
+          domKey: dom.v9 ? dom.id + POW32 : dom.id, tid, data: Buffer.from(b.subarray(p, end)),
+          exportUs: this.ctx.exportUs, upBaseMs: this.upBaseMs, received, v9: dom.v9,
+        });
+      }
+      return;
+    }
+    this.records(b, p, end, ex, dom, t, emit);
+  }
+
+  private records(b: Buffer, p: number, end: number, ex: Exporter, dom: Domain, t: Tpl, emit: Emit): void {
+    const c = ex.c;
+    const f = this.f;
+    const res = this.res;
+    const ctx = this.ctx;
+    const min = t.minLen;
+    while (end - p >= min) {
+      f.reset();
+      let rest = '';
+      // ---- decode one record into f, rendering every non-core field ----
+      for (let i = 0; i < t.n; i++) {
+        let len = t.len[i]!;
+        if (len < 0) {
+          if (p >= end) return void c.truncated++;
+          len = b[p++]!;
+          if (len === 255) {
+            if (p + 2 > end) return void c.truncated++;
+            len = (b[p]! << 8) | b[p + 1]!;
+            p += 2;
+          }
+        }
+        if (p + len > end) return void c.truncated++;
+        const sl = t.slot[i]!;
+        const tok = t.tok[i]!;
+        switch (t.op[i]) {
+          case OP_U: {
+            let v: number;
+            if (len === 1) v = b[p]!;
+            else if (len === 2) v = (b[p]! << 8) | b[p + 1]!;
+            else if (len === 4) v = b.readUInt32BE(p);
+            else {
+              v = 0;
+              for (let k = 0; k < len; k++) v = v * 256 + b[p + k]!;
+            }
+            if (sl !== SL_NONE) this.put(sl, v);
+            if (tok) rest += tok + (len > 6 && v > Number.MAX_SAFE_INTEGER ? bigText(b, p, len) : v);
+            break;
+          }
+          case OP_IPV4: {
+            const s = ipv4Text(b.readUInt32BE(p));
+            if (sl !== SL_NONE) this.putAddr(sl, s);
+            if (tok) rest += tok + s;
+            break;
+          }
+          case OP_IPV6: {
+            const s = ipv6Text(b, p);
+            if (sl !== SL_NONE) this.putAddr(sl, s);
+            if (tok) rest += tok + s;
+            break;
+          }
+          case OP_MS: {
+            const us = (b.readUInt32BE(p) * POW32 + b.readUInt32BE(p + 4)) * 1000;
+            if (sl !== SL_NONE) this.put(sl, us);
+            if (tok) rest += tok + timeText(us);
+            break;
+          }
+          case OP_SEC: {
+            const us = b.readUInt32BE(p) * 1e6;
+            if (sl !== SL_NONE) this.put(sl, us);
+            if (tok) rest += tok + timeText(us);
+            break;
+          }
+          case OP_US:
+          case OP_NS: {
+            // NTP format (RFC 7011 §6.1.9/6.1.10): seconds since 1900, then a binary fraction of a second.
+            const sec = b.readUInt32BE(p);
+            const frac = b.readUInt32BE(p + 4);
+            const us = (sec - NTP_UNIX) * 1e6 + Math.floor((frac / POW32) * 1e6);
+            if (sl !== SL_NONE) this.put(sl, us);
+            if (tok) rest += tok + timeText(us);
+            break;
+          }
+          case OP_STR: {
+            let z = p + len;
+            while (z > p && b[z - 1] === 0) z--; // NUL padding (Nokia pads strings to 8 octets)
+            const s = b.toString('utf8', p, z);
+            if (sl === SL_NATSUB) f.natSub = s;
+            if (tok) rest += tok + JSON.stringify(s);
+            break;
+          }
+          case OP_MAC:
+            if (tok) rest += tok + macText(b, p);
+            break;
+          case OP_OCT:
+            if (tok) rest += tok + hexText(b, p, len);
+            break;
+          case OP_FLOAT:
+            if (tok) rest += tok + (len === 4 ? b.readFloatBE(p) : b.readDoubleBE(p));
+            break;
+          case OP_I: {
+            let v = 0;
+            for (let k = 0; k < len; k++) v = v * 256 + b[p + k]!;
+            if (len > 0 && b[p]! & 0x80) v -= 2 ** (8 * len);
+            if (tok) rest += tok + v;
+            break;
+          }
+          default: // OP_PAD
+            break;
+        }
+        p += len;
+      }
+      c.records++;
+      // ---- core tokens, mapping, time ----
+      let raw = t.prefix;
+      if (t.cNat) raw += ` natEvent=${f.natEvent}`;
+      if (t.cFw) raw += ` fwEvent=${f.fwEvent}`;
+      if (t.cProto) raw += ` proto=${f.proto}`;
+      if (t.cSrc) raw += ' src=' + endpoint(f.src!, t.cSrc, t.cSport ? f.sport : -1);
+      if (t.cXsrc) raw += ' xsrc=' + endpoint(f.xsrc!, t.cXsrc, t.cXsport ? f.xsport : -1);
+      if (t.cDst) raw += ' dst=' + endpoint(f.dst!, t.cDst, t.cDport ? f.dport : -1);
+      if (t.cXdst) raw += ' xdst=' + endpoint(f.xdst!, t.cXdst, t.cXdport ? f.xdport : -1);
+      raw += rest;
+      if (f.natEvent >= 0) ex.nat[f.natEvent > 255 ? 256 : f.natEvent]++;
+      else if (f.fwEvent >= 0) ex.fw[f.fwEvent > 255 ? 256 : f.fwEvent]++;
+      else ex.none++;
+      if (t.options) {
+        c.optionsRecords++;
+        if (f.sysInit >= 0) {
+          dom.sysInitMs = f.sysInit / 1000;
+          if (!dom.v9) this.upBaseMs = dom.sysInitMs;
+        }
+        res.ts = ok(f.tObs) ? f.tObs : ok(ctx.exportUs) ? ctx.exportUs : ctx.received;
+        c.skipped++;
+        emit(`${raw} time=${isoMicros(res.ts)}`, [], SKIP.options, ctx.received);
+        continue;
+      }
+      // Uptime-relative times (v9 FIRST/LAST_SWITCHED, IPFIX flowStart/EndSysUpTime) → absolute, rendered
+      // as start= / end= so the text stays self-contained.
+      const base = f.sysInit >= 0 ? f.sysInit / 1000 : this.upBaseMs;
+      if (base >= 0) {
+        if (!ok(f.tStart) && f.upStart >= 0) (f.tStart = (base + f.upStart) * 1000), (f.startDerived = true);
+        if (!ok(f.tEnd) && f.upEnd >= 0) (f.tEnd = (base + f.upEnd) * 1000), (f.endDerived = true);
+      }
+      if (f.startDerived && ok(f.tStart)) raw += ` start=${isoMicros(f.tStart)}`;
+      if (f.endDerived && ok(f.tEnd)) raw += ` end=${isoMicros(f.tEnd)}`;
+      const out: WhowasRecord[] = [];
+      mapRecord(f, ctx, out, res);
+      raw += ` time=${isoMicros(res.ts)}`;
+      if (out.length === 0) c.skipped++;
+      else
+        for (const r of out) {
+          if (r.kind === 'nat') c.nat++;
+          else if (r.kind === 'portblock') c.portblock++;
+          else if (r.kind === 'flow') c.flow++;
+          else c.unparsed++;
+          r.raw = raw;
+        }
+      emit(raw, out, res.skip, ctx.received);
+    }
+  }
+
+  private put(sl: number, v: number): void {
+    const f = this.f;
+    switch (sl) {
+      case SL_SPORT: f.sport = v; break;
+      case SL_XSPORT: f.xsport = v; break;
+      case SL_DPORT: f.dport = v; break;
+      case SL_XDPORT: f.xdport = v; break;
+      case SL_PROTO: f.proto = v; break;
+      case SL_NAT: f.natEvent = v; break;
+      case SL_FW: f.fwEvent = v; break;
+      case SL_OBS: f.tObs = v; break;
+      case SL_START: f.tStart = v; break;
+      case SL_END: f.tEnd = v; break;
+      case SL_UPSTART: f.upStart = v; break;
+      case SL_UPEND: f.upEnd = v; break;
+      case SL_SYSINIT: f.sysInit = v; break;
+      case SL_DSTART: f.tStart = this.ctx.exportUs - v; f.startDerived = true; break;
+      case SL_DEND: f.tEnd = this.ctx.exportUs - v; f.endDerived = true; break;
+      case SL_PRSTART: f.prStart = v; break;
+      case SL_PREND: f.prEnd = v; break;
+      case SL_PRSTEP: f.prStep = v; break;
+      case SL_PRNUM: f.prNum = v; break;
+      case SL_FLOWID: f.flowId = v; break;
+      case SL_OCT: f.octets = v; break;
+      case SL_REVOCT: f.revOctets = v; break;
+      case SL_INIOCT: f.iniOctets = v; break;
+      case SL_RESPOCT: f.respOctets = v; break;
+      case SL_ENDREASON: f.endReason = v; break;
+    }
+  }
+
+  private putAddr(sl: number, s: string): void {
+    const f = this.f;
+    if (sl === SL_SRC) f.src = s;
+    else if (sl === SL_XSRC) f.xsrc = s;
+    else if (sl === SL_DST) f.dst = s;
+    else if (sl === SL_XDST) f.xdst = s;
+  }
+
+  /** Expires templates not refreshed in time and held data sets that waited too long. Call now and then. */
+  sweep(now: Micros): void {
+    for (const ex of this.exporters.values()) {
+      for (const d of ex.domains.values()) {
+        for (const [id, t] of d.templates) {
+          if (now > t.expires) {
+            d.templates.delete(id);
+            ex.c.templatesExpired++;
+          }
+        }
+      }
+      if (ex.pending.length) {
+        const keep = ex.pending.filter((s) => now - s.received <= this.pendingAgeUs);
+        ex.c.droppedSets += ex.pending.length - keep.length;
+        ex.pending = keep;
+      }
+    }
+  }
+
+  /** Counters per exporter address (a fresh copy). */
+  counters(): Record<string, ExporterCounters & { pendingSets: number; templatesKnown: number; profile: Profile }> {
+    const out: Record<string, ExporterCounters & { pendingSets: number; templatesKnown: number; profile: Profile }> = {};
+    for (const ex of this.exporters.values()) {
+      const events: Record<string, number> = {};
+      for (let i = 0; i <= 256; i++) {
+        if (ex.nat[i]) events[i === 256 ? 'natEvent>255' : `natEvent=${i}`] = ex.nat[i]!;
+        if (ex.fw[i]) events[i === 256 ? 'firewallEvent>255' : `firewallEvent=${i}`] = ex.fw[i]!;
+      }
+      if (ex.none) events.none = ex.none;
+      let known = 0;
+      for (const d of ex.domains.values()) known += d.templates.size;
+      out[ex.name] = { ...ex.c, events, pendingSets: ex.pending.length, templatesKnown: known, profile: ex.profile };
+    }
+    return out;
+  }
+
+  /** Sum over all exporters. */
+  totals(): ExporterCounters & { exporters: number; refused: number } {
+    const t = { ...newCounters(), exporters: this.exporters.size, refused: this.refused };
+    for (const ex of Object.values(this.counters())) {
+      for (const k of Object.keys(t) as (keyof typeof t)[]) {
+        if (k === 'events' || k === 'exporters' || k === 'refused') continue;
+        (t[k] as number) += ex[k as keyof ExporterCounters] as number;
+      }
+      for (const [k, v] of Object.entries(ex.events)) t.events[k] = (t.events[k] ?? 0) + v;
+    }
+    return t;
+  }
+}
+
+const MIN_US = Date.UTC(1990, 0, 1) * 1000;
+const MAX_US = Date.UTC(2100, 0, 1) * 1000;
+const ok = (t: number): boolean => t >= MIN_US && t < MAX_US;
+
+/** A time value as rendered: ISO when plausible, else the raw µs count (a garbage stamp stays visible). */
+function timeText(us: number): string {
+  return ok(us) ? isoMicros(us) : `${us}us`;
+}
+
+function bigText(b: Buffer, p: number, len: number): string {
+  let v = 0n;
+  for (let k = 0; k < len; k++) v = (v << 8n) | BigInt(b[p + k]!);
+  return v.toString();
+}
+
+function endpoint(addr: string, kind: number, port: number): string {
+  if (port < 0) return addr;
+  return kind === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+/** Compiles a template; undefined when it can never describe a record (zero length). */
+function compile(id: number, v9: boolean, options: boolean, fields: FieldSpec[], sig: string): Tpl | undefined {
+  const n = fields.length;
+  const t: Tpl = {
+    id, v9, options, sig, expires: 0, n,
+    op: new Uint8Array(n), len: new Int32Array(n), slot: new Uint8Array(n), tok: new Array<string>(n).fill(''),
+    minLen: 0, cSrc: 0, cSport: false, cXsrc: 0, cXsport: false, cDst: 0, cDport: false, cXdst: 0, cXdport: false,
+    cProto: false, cNat: false, cFw: false, prefix: '',
+  };
+  // Core endpoints: the IPv4 element when present, else the IPv6 one (NAT64 logs an IPv6 inside address).
+  const has = (ent: number, fid: number, len: number): number =>
+    fields.findIndex((f) => f.ent === ent && f.id === fid && f.len === len);
+  const pickAddr = (v4: number[], v6: number[]): [number, number] => {
+    for (const a of v4) {
+      const i = has(0, a, 4);
+      if (i >= 0 && (a < 32768 || v9)) return [i, 4];
+    }
+    for (const a of v6) {
+      const i = has(0, a, 16);
+      if (i >= 0) return [i, 6];
+    }
+    return [-1, 0];
+  };
+  const portOf = (ids: number[]): number => {
+    for (const a of ids) {
+      const i = fields.findIndex((f) => f.ent === 0 && f.id === a && f.len >= 1 && f.len <= 2);
+      if (i >= 0 && (a < 32768 || v9)) return i;
+    }
+    return -1;
+  };
+  const core = new Map<number, number>(); // field index → slot, rendered as a core token
+  const inline = new Map<number, number>(); // field index → slot, rendered under its own name
+  const [src, srcK] = pickAddr([8], [27]);
+  const [xsrc, xsrcK] = pickAddr([225, 40001], [281]);
+  const [dst, dstK] = pickAddr([12], [28]);
+  const [xdst, xdstK] = pickAddr([226, 40002], [282]);
+  if (!options) {
+    // An endpoint: its address (core token "src=" …) and its port, in the same token when both are there.
+    const endpointOf = (addr: number, kind: number, aSlot: number, ports: number[], pSlot: number): [number, boolean] => {
+      const pi = portOf(ports);
+      if (addr >= 0) core.set(addr, aSlot);
+      if (pi >= 0) (addr >= 0 ? core : inline).set(pi, pSlot);
+      return [addr >= 0 ? kind : 0, addr >= 0 && pi >= 0];
+    };
+    [t.cSrc, t.cSport] = endpointOf(src, srcK, SL_SRC, [7], SL_SPORT);
+    [t.cXsrc, t.cXsport] = endpointOf(xsrc, xsrcK, SL_XSRC, [227, 40003], SL_XSPORT);
+    [t.cDst, t.cDport] = endpointOf(dst, dstK, SL_DST, [11], SL_DPORT);
+    [t.cXdst, t.cXdport] = endpointOf(xdst, xdstK, SL_XDST, [228, 40004], SL_XDPORT);
+    for (const [fid, flag] of [[4, 'cProto'], [230, 'cNat'], [233, 'cFw']] as const) {
+      const i = fields.findIndex((f) => f.ent === 0 && f.id === fid && f.len >= 1 && f.len <= 8);
+      if (i >= 0) {
+        core.set(i, fid === 4 ? SL_PROTO : fid === 230 ? SL_NAT : SL_FW);
+        t[flag] = true;
+      }
+    }
+  }
+  const hasFw233 = t.cFw;
+  const seen = new Set<number>();
+  let min = 0;
+  let variable = false;
+  for (let i = 0; i < n; i++) {
+    const fs = fields[i]!;
+    const isVar = fs.len === VAR;
+    t.len[i] = isVar ? -1 : fs.len;
+    if (isVar) {
+      variable = true;
+      min += 1;
+    } else min += fs.len;
+    if (fs.ent === -1) {
+      // NetFlow v9 options scope field (1 system, 2 interface, 3 line card, 4 cache, 5 template).
+      t.op[i] = !isVar && fs.len >= 1 && fs.len <= 8 ? OP_U : OP_OCT;
+      t.tok[i] = ` scope${fs.id}=`;
+      continue;
+    }
+    const info = ieInfo(fs.ent, fs.id, v9);
+    const name = info?.name ?? `e${fs.ent}.${fs.id}`;
+    if (info?.name === 'paddingOctets') {
+      t.op[i] = OP_PAD;
+      continue;
+    }
+    const fits = info !== undefined && (isVar ? info.type === TY.STR || info.type === TY.OCT : lengthFits(info.type, fs.len));
+    t.op[i] = fits ? OP_OF[info.type] : OP_OCT;
+    const cs = core.get(i);
+    if (cs !== undefined && fits) {
+      t.slot[i] = cs;
+      continue; // rendered as a core token
+    }
+    t.tok[i] = ` ${name}=`;
+    if (!fits) continue;
+    const il = inline.get(i);
+    if (il !== undefined) {
+      t.slot[i] = il;
+      continue;
+    }
+    // Other slots (first occurrence only; a repeated element is rendered, not read).
+    let sl = SL_NONE;
+    if (fs.ent === 0) {
+      sl = IANA_SLOT[fs.id] ?? SL_NONE;
+      if (v9 && fs.id === 40005 && !hasFw233) sl = SL_FW;
+      if (sl === SL_PROTO || sl === SL_NAT || sl === SL_FW) sl = fs.id === 40005 ? SL_FW : SL_NONE; // core ones handled above
+      if (options && fs.id !== 160 && fs.id !== 322 && fs.id !== 323 && fs.id !== 324 && fs.id !== 325) sl = SL_NONE;
+    } else if (fs.ent === ENT_NOKIA && fs.id === 93) sl = SL_NATSUB;
+    else if (fs.ent === ENT_REVERSE && fs.id === 1) sl = SL_REVOCT;
+    if (sl !== SL_NONE && !seen.has(sl)) {
+      seen.add(sl);
+      t.slot[i] = sl;
+    }
+  }
+  if (min === 0 && !variable) return undefined;
+  t.minLen = Math.max(min, 1);
+  return t;
+}
