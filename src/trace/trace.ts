@@ -183,12 +183,16 @@ async function natFlows(store: Store, q: TraceQuery, from: Micros, to: Micros): 
   for (const e of events) {
     const key = `${e.proto}|${e.inIp}:${e.inPort}|${e.pubIp}:${e.pubPort}|${e.dstIp}:${e.dstPort}`;
     let f = open.get(key);
-    if (e.event === 'new' || e.event === 'deny' || !f) {
+    // Some devices log a flow's start twice (FortiGate start logging, ulogd without its hash). The store keeps
+    // no connection id (4 B/row), but the same 5-tuple starting again within 2 s of an open flow is that flow.
+    const again = f !== undefined && e.event === 'new' && f.start !== undefined && e.ts - f.start <= 2 * S;
+    if (!again && (e.event === 'new' || e.event === 'deny' || !f)) {
       f = { key, rec: e, lastSeen: e.ts, failed: false, events: [] };
       if (e.event === 'new' || e.event === 'deny') f.start = e.ts;
       open.set(key, f);
       flows.push(f);
     }
+    f = f!;
     f.events.push(e);
     f.lastSeen = e.ts;
     if (e.failed || e.event === 'deny') f.failed = true;
