@@ -39,7 +39,7 @@ export async function ingestFile(store: Store, path: string, opts: FileIngestOpt
     clockSpec: { zone: opts.zone, year: opts.year, reference },
   });
   try {
-    const stats = pool && opts.parser.framing === 'line' ? await feedBytes(ing, path, opts) : await feedFile(ing, path, opts);
+    const stats = pool && opts.parser.framing === 'line' ? await feedRanges(ing, path, opts) : await feedFile(ing, path, opts);
     // A bulk load leaves many commits' partly filled blocks: rewrite its days compactly, in time order.
     if (pool) for (const day of ing.daysWritten) await store.compactDay(day);
     return stats;
@@ -49,51 +49,18 @@ export async function ingestFile(store: Store, path: string, opts: FileIngestOpt
 }
 
 const MAX_LINE = 1 << 20;
+/** Bytes of the file per worker task: big enough to amortise a task, small enough to keep every core busy. */
+const RANGE = 4 << 20;
 
-/**
- * Bulk path: line-aligned slices of the file go to the workers as bytes. Only an over-long line is
- * handled here: cut at 1 MiB (at a character boundary) and counted, its rest dropped, as LineFramer does.
- */
-async function feedBytes(ing: Ingestor, path: string, opts: FileIngestOptions): Promise<IngestStats> {
-  let carry: Buffer = Buffer.alloc(0);
-  let skipping = false;
-  let oversize = 0;
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) {
-    const received = Date.now() * 1000;
-    const buf = chunk as Buffer;
-    bytes += buf.length;
-    let data = buf;
-    if (skipping) {
-      const lf = data.indexOf(10);
-      if (lf < 0) continue;
-      skipping = false;
-      data = data.subarray(lf + 1);
-    }
-    const cut = data.lastIndexOf(10);
-    if (cut >= 0) {
-      // One copy: the carried partial line, then this read up to its last LF (read buffers must not cross threads).
-      const slice = new Uint8Array(carry.length + cut + 1);
-      slice.set(carry);
-      slice.set(data.subarray(0, cut + 1), carry.length);
-      await ing.addLines(slice, received);
-      carry = Buffer.from(data.subarray(cut + 1));
-    } else carry = Buffer.concat([carry, data]);
-    if (carry.length > MAX_LINE + 1) {
-      let end = MAX_LINE;
-      while (end > 0 && (carry[end]! & 0xc0) === 0x80) end--;
-      await ing.addLines(Buffer.concat([carry.subarray(0, end), Buffer.from('\n')]), received);
-      oversize++;
-      skipping = true;
-      carry = Buffer.alloc(0);
-    }
-    opts.onProgress?.(bytes);
+/** Bulk path: the workers read and parse 4 MiB ranges of the file themselves; this thread only schedules. */
+async function feedRanges(ing: Ingestor, path: string, opts: FileIngestOptions): Promise<IngestStats> {
+  const size = statSync(path).size;
+  for (let start = 0; start < size; start += RANGE) {
+    await ing.addFileRange(path, start, Math.min(size, start + RANGE), MAX_LINE);
+    opts.onProgress?.(Math.min(size, start + RANGE));
   }
-  if (carry.length) await ing.addLines(Buffer.concat([carry, Buffer.from('\n')]), Date.now() * 1000);
   await ing.flush(true);
-  const stats = ing.stats;
-  if (oversize) stats.unparsedReasons['line over 1 MiB, cut'] = oversize;
-  return stats;
+  return ing.stats;
 }
 
 async function feedFile(ing: Ingestor, path: string, opts: FileIngestOptions): Promise<IngestStats> {

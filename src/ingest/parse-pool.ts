@@ -24,9 +24,11 @@ export interface ParseTask {
   /** Messages with their receive times… */
   lines?: string[];
   received?: Float64Array;
-  /** …or whole LF-terminated lines as bytes, all received at `receivedAt` (bulk file reads: no strings on the main thread). */
-  bytes?: Uint8Array;
-  receivedAt?: Micros;
+  /**
+   * …or the lines that start in [start, end) of a file, which the worker reads itself (bulk loads: the main
+   * thread never touches the bytes). The lines' receive time is when the worker read them.
+   */
+  file?: { path: string; start: number; end: number; maxLine: number };
 }
 
 export type ParseTaskResult = { id: number; stats: IngestStats; batches: DayBatch[]; error?: undefined } | { id: number; error: string };

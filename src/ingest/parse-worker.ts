@@ -1,26 +1,59 @@
 // An ingest worker thread: parses a slice of messages, compresses their lines and builds NAT columns, so
 // the main thread only appends finished columns to the store. See parse-pool.ts.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { getParser } from '../parsers/registry.ts';
 import { makeClock } from '../time/clock.ts';
 import { natBuffers } from '../store/nat-columns.ts';
 import { buildDayBatches, emptyStats } from './batch.ts';
 import type { ParseTask, ParseTaskResult } from './parse-pool.ts';
-import type { Pending } from './batch.ts';
+import type { IngestStats, Pending } from './batch.ts';
 
-/** LF-terminated lines (a CR before the LF dropped; empty lines skipped, as file ingest does). */
-function linesOf(bytes: Uint8Array, received: number): Pending[] {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Pending[] = [];
-  let start = 0;
-  while (start < buf.length) {
-    let lf = buf.indexOf(10, start);
-    if (lf < 0) lf = buf.length;
-    const end = lf > start && buf[lf - 1] === 13 ? lf - 1 : lf;
-    if (end > start) out.push({ raw: buf.toString('utf8', start, end), received });
-    start = lf + 1;
+let readBuf = Buffer.alloc(0);
+
+/**
+ * The lines whose first byte lies in [start, end): the line in progress at `start` belongs to the range
+ * before; the last line runs past `end` to its LF. Lines over maxLine bytes are cut (at a character
+ * boundary) and counted, as LineFramer does.
+ */
+function fileLines(f: { path: string; start: number; end: number; maxLine: number }, stats: IngestStats): Pending[] {
+  const fd = openSync(f.path, 'r');
+  try {
+    const from = Math.max(0, f.start - 1); // one byte back: is `start` itself a line start?
+    let len = f.end - from + 64 * 1024;
+    let n = 0;
+    for (;;) {
+      if (readBuf.length < len) readBuf = Buffer.alloc(len);
+      n = readSync(fd, readBuf, 0, len, from);
+      // Enough read when the range's last line is complete (an LF at or after end-1) or the file ended.
+      if (n < len || readBuf.lastIndexOf(10, n - 1) >= f.end - 1 - from) break;
+      len *= 2;
+    }
+    const received = Date.now() * 1000;
+    let pos = 0;
+    if (f.start > 0) {
+      const lf = readBuf.indexOf(10, 0);
+      if (lf < 0 || lf >= n) return [];
+      pos = lf + 1; // the first line starting at or after `start`
+    }
+    const stop = f.end - from; // lines must start before this
+    const out: Pending[] = [];
+    while (pos < n && pos < stop) {
+      let lf = readBuf.indexOf(10, pos);
+      if (lf < 0 || lf >= n) lf = n;
+      let end = lf > pos && readBuf[lf - 1] === 13 ? lf - 1 : lf;
+      if (end - pos > f.maxLine) {
+        end = pos + f.maxLine;
+        while (end > pos && (readBuf[end]! & 0xc0) === 0x80) end--;
+        stats.unparsedReasons['line over 1 MiB, cut'] = (stats.unparsedReasons['line over 1 MiB, cut'] ?? 0) + 1;
+      }
+      if (end > pos) out.push({ raw: readBuf.toString('utf8', pos, end), received });
+      pos = lf + 1;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
   }
-  return out;
 }
 
 parentPort!.on('message', (t: ParseTask) => {
@@ -29,7 +62,7 @@ parentPort!.on('message', (t: ParseTask) => {
     const fixed = t.clock.reference !== undefined ? makeClock({ zone: t.clock.zone, year: t.clock.year, reference: t.clock.reference }) : undefined;
     const clock = fixed ? () => fixed : (received: number) => makeClock({ zone: t.clock.zone, year: t.clock.year, reference: received });
     const stats = emptyStats();
-    const msgs = t.bytes ? linesOf(t.bytes, t.receivedAt!) : t.lines!.map((raw, i) => ({ raw, received: t.received![i]! }));
+    const msgs = t.file ? fileLines(t.file, stats) : t.lines!.map((raw, i) => ({ raw, received: t.received![i]! }));
     const batches = buildDayBatches(parser, msgs, { source: t.source, clock, trackSkew: t.trackSkew, resolver: t.resolver, encode: true }, stats);
     const transfer = batches.flatMap((b) => (b.nat ? natBuffers(b.nat) : []));
     const res: ParseTaskResult = { id: t.id, stats, batches };

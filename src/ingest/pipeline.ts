@@ -71,14 +71,11 @@ export class Ingestor {
     if (this.pending.length >= this.batchSize) await this.flush(false);
   }
 
-  /**
-   * Bulk mode: whole LF-terminated lines as bytes, all read at `received`; a worker splits and parses
-   * them, so the main thread never makes a string of them.
-   */
-  async addLines(bytes: Uint8Array, received: Micros): Promise<void> {
-    if (!this.opts.pool) throw new Error('Ingestor.addLines needs a pool');
+  /** Bulk mode: the lines starting in [start, end) of a file, read and parsed by a worker. */
+  async addFileRange(path: string, start: number, end: number, maxLine: number): Promise<void> {
+    if (!this.opts.pool) throw new Error('Ingestor.addFileRange needs a pool');
     await this.flush(false); // keep message order
-    this.submit({ bytes, receivedAt: received });
+    this.submit({ file: { path, start, end, maxLine } });
     await this.flush(false);
   }
 
@@ -116,7 +113,7 @@ export class Ingestor {
     this.track(Promise.all(days.map((d) => this.store.writeDay(d))).then(() => undefined));
   }
 
-  private submit(input: Pick<ParseTask, 'lines' | 'received' | 'bytes' | 'receivedAt'>): void {
+  private submit(input: Pick<ParseTask, 'lines' | 'received' | 'file'>): void {
     const parsed = this.opts.pool!.run({
       parser: this.parser.name,
       source: this.opts.source,
