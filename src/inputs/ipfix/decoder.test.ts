@@ -381,6 +381,19 @@ describe('templates', () => {
     assert.deepEqual([d3.dec.totals().droppedSets, d3.dec.counters()['192.0.2.1']!.pendingSets], [1, 0]);
   });
 
+  test('sequence numbers: IPFIX counts data records, v9 counts packets; gaps are loss, a step back is a restart', () => {
+    const { feed, dec } = decoder();
+    const msg = (seq: number, n: number) => ipfixMessage({ exportTime: EXPORT, domain: 1, seq }, ipfixTemplateSet({ id: 256, fields: NAT44_SESSION }), dataSet(256, Array.from({ length: n }, () => session(4))));
+    feed(msg(100, 3)); // next should be 103
+    feed(msg(103, 2)); // fine → 105
+    feed(msg(110, 1)); // 5 records lost → 111
+    feed(msg(7, 1)); // the exporter restarted
+    const v9 = (seq: number) => v9Packet({ uptime: 1, unixSecs: EXPORT, seq, sourceId: 4 }, v9TemplateFlowSet({ id: 256, fields: NAT44_SESSION }));
+    for (const s of [1, 2, 5, 6]) feed(v9(s)); // packets 3 and 4 lost
+    const c = dec.totals();
+    assert.deepEqual([c.lostRecords, c.lostPackets, c.sequenceResets], [5, 2, 1]);
+  });
+
   test('NetFlow v9 options template (scope fields) and data padding', () => {
     const { feed, dec } = decoder();
     const out = feed(v9Packet({ uptime: 5000, unixSecs: EXPORT, sourceId: 9 },

@@ -62,6 +62,13 @@ export interface ExporterCounters {
   malformed: number;
   /** Datagrams whose version is neither 9 nor 10 (garbage on the port, NetFlow v5 …). */
   badVersion: number;
+  /**
+   * Loss seen in the exporters' sequence numbers: IPFIX counts data records (RFC 7011 §3.1), NetFlow v9 counts
+   * packets (RFC 3954 §5.1). A step back or a jump of more than a million is a restart or reordering, not loss.
+   */
+  lostRecords: number;
+  lostPackets: number;
+  sequenceResets: number;
 }
 
 function newCounters(): ExporterCounters {
@@ -69,6 +76,7 @@ function newCounters(): ExporterCounters {
     packets: 0, bytes: 0, records: 0, optionsRecords: 0, nat: 0, portblock: 0, flow: 0, skipped: 0, unparsed: 0, events: {},
     templates: 0, templateChanges: 0, templateWithdrawals: 0, templatesExpired: 0, templatesRejected: 0,
     unknownTemplateSets: 0, replayedSets: 0, droppedSets: 0, truncated: 0, malformed: 0, badVersion: 0,
+    lostRecords: 0, lostPackets: 0, sequenceResets: 0,
   };
 }
 
@@ -145,6 +153,8 @@ class Domain {
   readonly templates = new Map<number, Tpl>();
   /** IPFIX: systemInitTimeMilliseconds learnt from an options record (for flowStart/EndSysUpTime), or -1. */
   sysInitMs = -1;
+  /** Sequence number the next message should carry (IPFIX: data records so far; v9: packets), or -1 = unknown. */
+  nextSeq = -1;
   constructor(readonly id: number, readonly v9: boolean) {}
 }
 
@@ -183,6 +193,9 @@ export class IpfixDecoder {
   private readonly ctx: MapContext = { profile: 'rfc8158', how: 'ipfix', exportUs: 0, received: 0, flows: true };
   /** Epoch ms at which the exporter's uptime clock read 0 (v9: unixSecs·1000 − sysUptime; IPFIX: systemInitTimeMilliseconds), or -1. */
   private upBaseMs = -1;
+  /** Data records of the current IPFIX message, and whether some could not be counted (unknown template). */
+  private msgRecords = 0;
+  private msgUnsure = false;
 
   constructor(opts: DecoderOptions = {}) {
     this.lifetimeUs = (opts.templateLifetimeS ?? 1800) * 1e6;
@@ -245,7 +258,24 @@ export class IpfixDecoder {
     this.ctx.received = received;
     this.ctx.how = 'ipfix';
     this.ctx.profile = ex.profile;
+    const seq = b.readUInt32BE(8);
+    this.checkSeq(ex, dom, seq);
+    this.msgRecords = 0;
+    this.msgUnsure = false;
+    const trouble = c.truncated + c.malformed;
     this.sets(b, 16, end, ex, dom, received, emit);
+    // The next message's number is this one's plus the data records in it, when we could count them all.
+    dom.nextSeq = this.msgUnsure || c.truncated + c.malformed !== trouble ? -1 : (seq + this.msgRecords) >>> 0;
+  }
+
+  private checkSeq(ex: Exporter, dom: Domain, seq: number): void {
+    if (dom.nextSeq < 0) return;
+    const d = (seq - dom.nextSeq) >>> 0;
+    if (d === 0) return;
+    if (d <= 1_000_000) {
+      if (dom.v9) ex.c.lostPackets += d;
+      else ex.c.lostRecords += d;
+    } else ex.c.sequenceResets++;
   }
 
   private v9(b: Buffer, ex: Exporter, received: Micros, emit: Emit): void {
@@ -264,6 +294,9 @@ export class IpfixDecoder {
     this.ctx.received = received;
     this.ctx.how = 'nfv9';
     this.ctx.profile = ex.profile;
+    const seq = b.readUInt32BE(12);
+    this.checkSeq(ex, dom, seq);
+    dom.nextSeq = (seq + 1) >>> 0;
     this.sets(b, 20, b.length, ex, dom, received, emit);
   }
 
@@ -407,6 +440,7 @@ export class IpfixDecoder {
     const ctx = this.ctx;
     const saved = { exportUs: ctx.exportUs, received: ctx.received, how: ctx.how };
     const savedBase = this.upBaseMs;
+    const savedCount = this.msgRecords; // replayed records belong to earlier messages
     for (const s of ready) {
       if (ctx.received - s.received > this.pendingAgeUs) {
         ex.c.droppedSets++;
@@ -421,6 +455,7 @@ export class IpfixDecoder {
     }
     Object.assign(ctx, saved);
     this.upBaseMs = savedBase;
+    this.msgRecords = savedCount;
   }
 
   private dataSet(b: Buffer, p: number, end: number, ex: Exporter, dom: Domain, tid: number, received: Micros, emit: Emit): void {
@@ -432,6 +467,7 @@ export class IpfixDecoder {
     }
     if (!t) {
       ex.c.unknownTemplateSets++;
+      this.msgUnsure = true;
       if (this.pendingMax > 0) {
         if (ex.pending.length >= this.pendingMax) {
           ex.pending.shift();
@@ -479,6 +515,7 @@ export class IpfixDecoder {
         p += len;
       }
       c.records++;
+      this.msgRecords++;
       if (f.natEvent >= 0) ex.nat[f.natEvent > 255 ? 256 : f.natEvent]++;
       else if (f.fwEvent >= 0) ex.fw[f.fwEvent > 255 ? 256 : f.fwEvent]++;
       else ex.none++;

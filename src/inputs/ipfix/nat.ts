@@ -4,7 +4,7 @@
 // Shared by the UDP decoder (./decoder.ts) and the text parser of the renderings (./text.ts), so a stored
 // evidence line re-parses to the very records it was stored with.
 import { normIp } from '../../records/addr.ts';
-import type { Micros, NatEvent, Proto, WhowasRecord } from '../../records/record.ts';
+import type { Micros, NatEvent, NatRecord, Proto, WhowasRecord } from '../../records/record.ts';
 
 /**
  * How natEvent values are read (they differ between RFC 8158 and the draft Juniper implemented):
@@ -298,11 +298,11 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
 
 function natRec(event: NatEvent, ts: Micros, c: MapContext, proto: Proto, inIp: string, inPort: number, pubIp: string,
   pubPort: number, dstIp: string | null, dstPort: number, failed: boolean, flowId: number): WhowasRecord {
-  const r: WhowasRecord = { kind: 'nat', ts, received: c.received, source: '', raw: '', event, proto, inIp, inPort, pubIp, pubPort };
-  if (dstIp !== null) {
-    r.dstIp = dstIp;
-    r.dstPort = dstPort;
-  }
+  // One literal per shape (no properties added afterwards): cheaper to build and to keep in a batch.
+  const r: NatRecord =
+    dstIp !== null
+      ? { kind: 'nat', ts, received: c.received, source: '', raw: '', event, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort }
+      : { kind: 'nat', ts, received: c.received, source: '', raw: '', event, proto, inIp, inPort, pubIp, pubPort };
   if (failed) r.failed = true;
   if (flowId >= 0) r.flowId = flowId;
   return r;

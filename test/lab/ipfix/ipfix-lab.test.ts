@@ -105,7 +105,7 @@ interface Collected {
 }
 
 /** Runs an exporter against a fresh collector until `done` says enough arrived (or the exporter gave up). */
-async function collect(exporter: (port: number) => Promise<void>, done: (s: IpfixCollectorStatus) => boolean, profile?: Profile): Promise<Collected> {
+async function collect(exporter: (port: number) => Promise<unknown>, done: (s: IpfixCollectorStatus) => boolean, profile?: Profile): Promise<Collected> {
   const store = memStore();
   const ing = new Ingestor(store, ipfixText, { source: 'lab', clock: (r) => makeClock({ reference: r }), batchSize: 1_000_000 });
   const col = await createIpfixCollector({ host: '127.0.0.1', port: 0, ingestorFor: () => ing, profile });

@@ -92,7 +92,7 @@ export function pcap(packets: LabPacket[]): Buffer {
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(65535, 16);
   head.writeUInt32LE(1, 20);
-  const parts = [head];
+  const parts: Buffer[] = [head];
   for (const p of packets) {
     const f = frame(p);
     const h = Buffer.alloc(16);
