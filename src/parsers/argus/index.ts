@@ -33,6 +33,8 @@ export const argus: Parser = {
   description: 'Argus ra output (columnar or CSV, header-driven) → flow records (proto, addresses, ports, state, bytes)',
   framing: 'line',
   syslogHeader: 'none',
+  /** ra's header line names the columns: a file is read in order on one thread. */
+  stateful: true,
   parse,
 };
 export default argus;

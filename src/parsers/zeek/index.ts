@@ -40,6 +40,8 @@ export const zeek: Parser = {
   description: 'Zeek conn.log → flow, dns.log → dnsquery, dhcp.log → lease (TSV with #fields header, or JSON lines)',
   framing: 'line',
   syslogHeader: 'none',
+  /** The TSV #fields header names the columns: a file is read in order on one thread. */
+  stateful: true,
   parse,
 };
 export default zeek;
