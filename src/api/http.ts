@@ -62,7 +62,7 @@ async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse):
       if (who.role === 'viewer') return send(res, 403, { error: 'the viewer role may not look up people: ask an admin for an analyst token' });
       let answer: { query: unknown; clients?: unknown[]; sessions?: unknown[] };
       try {
-        answer = url.pathname === '/api/dns' ? await dnsClients(deps.store, dnsQuery(p.name, p)) : await whoUsed(deps.store, whoQuery(p));
+        answer = url.pathname === '/api/dns' ? await dnsClients(deps.store, dnsQuery(p.name, p), deps.config) : await whoUsed(deps.store, whoQuery(p));
       } catch (e) {
         if (e instanceof UsageError) return send(res, 400, { error: e.message });
         throw e;

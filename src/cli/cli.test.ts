@@ -105,12 +105,16 @@ describe('whowas CLI', () => {
 
   it('tracing a configured resolver\'s address points to its query log', () => {
     const cfgData = join(dir, 'resolver-data');
-    whowas(['ingest', '--data', cfgData, '--format', 'dnsmasq', '--tz', 'Europe/Berlin', '--year', '2025', '--resolver', 'campus-dns', '--json', join(dir, 'dnsmasq.log')]);
-    writeFileSync(join(cfgData, 'whowas.json'), JSON.stringify({ sources: [{ id: 'dns', format: 'dnsmasq', resolver: { name: 'campus-dns', addresses: ['192.0.2.53'] } }] }));
+    whowas(['ingest', '--data', cfgData, '--format', 'dnsmasq', '--tz', 'Europe/Berlin', '--year', '2025', '--resolver', '10.77.0.1', '--source', 'campus-dns-log', '--json', join(dir, 'dnsmasq.log')]);
+    writeFileSync(join(cfgData, 'whowas.json'), JSON.stringify({ sources: [{ id: 'campus-dns-log', format: 'dnsmasq', resolver: { name: 'campus-dns', addresses: ['10.77.0.1', '192.0.2.53'] } }] }));
     const r = whowas(['trace', '192.0.2.53', '--at', '2025-11-29T22:13:05Z', '--json', '--data', cfgData]);
     assert.match(JSON.parse(r.out).warnings[0], /192\.0\.2\.53 is the DNS resolver 'campus-dns'.*whowas dns <name> --resolver campus-dns/);
     const d = JSON.parse(whowas(['dns', 'example.org', '--resolver', 'campus-dns', '--from', '2025-11-29T22:00:00Z', '--to', '2025-11-29T23:00:00Z', '--json', '--data', cfgData]).out);
-    assert.deepEqual(d.clients[0].resolvers, ['campus-dns']);
+    assert.deepEqual(d.clients[0].resolvers, ['10.77.0.1']);
+    const byAddress = JSON.parse(whowas(['dns', 'example.org', '--resolver', '192.0.2.53', '--from', '2025-11-29T22:00:00Z', '--to', '2025-11-29T23:00:00Z', '--json', '--data', cfgData]).out);
+    assert.equal(byAddress.clients.length, 1);
+    const other = whowas(['dns', 'example.org', '--resolver', 'other-dns', '--from', '2025-11-29T22:00:00Z', '--to', '2025-11-29T23:00:00Z', '--json', '--data', cfgData]);
+    assert.equal(JSON.parse(other.out).clients.length, 0);
   });
 
   it('who without a subject or a time says what to type', () => {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ingestFile } from '../ingest/file.ts';
 import { emptyStats, mergeStats } from '../ingest/batch.ts';
 import { detectFormat } from '../parsers/detect.ts';
+import { normIp } from '../records/addr.ts';
 import { getParser, listParsers } from '../parsers/registry.ts';
 import { DuckDbStore } from '../store/duckdb/index.ts';
 import { isValidZone } from '../time/zone.ts';
@@ -18,7 +19,7 @@ const HELP = `usage: whowas ingest --format <name> [--tz <zone>] [--year <yyyy>]
   --tz       IANA zone of the stamps in these files (e.g. Europe/London); without it zone-less stamps are read as UTC and flagged
   --year     year of RFC 3164 stamps (which carry none); default: the year nearest to each file's modification time
   --source   source id recorded with every record (default: the format name)
-  --resolver the files are this DNS resolver's query log: its name is stored with every lookup
+  --resolver the files are the query log of the DNS resolver at this address (stored on lookups that do not log it)
   --data     store folder (default $WHOWAS_DATA or ./data)
   --json     print the summary as JSON`;
 
@@ -67,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`cannot read '${f}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; give the path of a readable log file`);
     }
   }
+  if (values.resolver !== undefined && !normIp(values.resolver)) throw new UsageError(`--resolver '${values.resolver}' is not an IP address: give the resolver's address, e.g. 192.0.2.53`);
   const source = values.source ?? parser.name;
   const store = await DuckDbStore.open(dataDir(values.data));
   const started = performance.now();
@@ -81,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
         source,
         zone: values.tz,
         year,
-        resolver: values.resolver,
+        resolver: values.resolver !== undefined ? normIp(values.resolver)! : undefined,
         onProgress: (b) => progress.update(doneBytes + b),
       });
       doneBytes += size;

@@ -4,6 +4,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { audit } from '../audit/audit.ts';
+import { loadConfig } from '../config/config.ts';
 import type { Micros } from '../records/record.ts';
 import { normIp, normMac } from '../records/addr.ts';
 import { unknownZoneMessage } from '../time/clock.ts';
@@ -76,7 +77,7 @@ const params = (v: Record<string, unknown>, extra: Record<string, string> = {}) 
 export const DNS_HELP = `usage: whowas dns <name> --from <time> --to <time> [--tz <zone>] [--resolver <name>] [--reason <text>] [--json] [--data <dir>]
 
   <name>      exact name (evil.example.org) or every name under a domain (*.example.org)
-  --resolver  only lookups through this resolver (its source id or configured name)`;
+  --resolver  only lookups through this resolver: its configured name, one of its addresses, or its source id`;
 
 export async function runDns(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
@@ -85,7 +86,7 @@ export async function runDns(argv: string[]): Promise<number> {
   const dir = dataDir(values.data);
   const a = await localOrServer<DnsAnswer>(
     dir,
-    (store) => dnsClients(store, q),
+    (store) => dnsClients(store, q, loadConfig({ data: dir })),
     (ans) => audit(dir, { who: userInfo().username, via: 'cli', action: 'dns', query: ans.query, reason: values.reason, results: ans.clients.length }),
     '/api/dns',
     params(values, { name: positionals[0]! }),

@@ -14,8 +14,9 @@ export interface SourceConfig {
   /** IANA zone of the source's zone-less stamps; without it they are read as UTC and flagged zoneAssumed. */
   zone?: string;
   /**
-   * For a DNS resolver's query log: its name and the addresses it sends from, so that a CERT report naming
-   * one of those addresses leads to this log (lookups are then stored with `resolver` = name).
+   * For a DNS resolver's query log: its name and its addresses (those clients query and those it sends
+   * from, its NAT's public address included), so that a CERT report naming one of them leads to this log.
+   * Lookups that do not log the resolver's address get the first one.
    */
   resolver?: { name: string; addresses?: string[] };
   /** Which syslog messages belong to this source; all given conditions must hold. */
@@ -90,4 +91,22 @@ export function resolverNote(cfg: Config, ip: string): string | undefined {
   return r
     ? `${ip} is the DNS resolver '${r.name}' (source ${r.source}): traffic from it was caused by a client's lookup; find the clients with: whowas dns <name> --resolver ${r.name} --from <t1> --to <t2>`
     : undefined;
+}
+
+/** What `--resolver <name|address|source id>` selects: the sources that are that resolver's logs, and its addresses. */
+export function resolverSelector(cfg: Config | undefined, key: string): { sources: Set<string>; addresses: Set<string> } {
+  const sources = new Set<string>([key]);
+  const addresses = new Set<string>();
+  const ip = normIp(key);
+  if (ip) addresses.add(ip);
+  for (const s of cfg?.sources ?? []) {
+    const r = s.resolver;
+    if (!r) continue;
+    const addrs = (r.addresses ?? []).map((a) => normIp(a)!);
+    if (r.name === key || s.id === key || (ip && addrs.includes(ip))) {
+      sources.add(s.id);
+      for (const a of addrs) addresses.add(a);
+    }
+  }
+  return { sources, addresses };
 }

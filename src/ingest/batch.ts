@@ -58,7 +58,7 @@ export interface BatchOptions {
   trackSkew?: boolean;
   /** Compress lines into raw chunks and put NAT records in columns (DayBatch.chunks / .nat). */
   encode: boolean;
-  /** Resolver name given to DNS lookups that do not name one (the source is that resolver's log). */
+  /** Resolver address given to DNS lookups that do not log one (the source is that resolver's log). */
   resolver?: string;
 }
 

@@ -17,7 +17,7 @@ export interface FileIngestOptions {
   source: string;
   zone?: string;
   year?: number;
-  /** The file is this resolver's query log (its name goes on lookups). */
+  /** The file is the query log of the resolver at this address (set on lookups that do not log one). */
   resolver?: string;
   /** Worker threads for parsing; default: one per core for files of 8 MiB or more, none below. */
   workers?: number;

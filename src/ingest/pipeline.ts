@@ -23,7 +23,7 @@ export interface IngestorOptions {
   batchSize?: number;
   /** Track clock skew (live inputs only). */
   trackSkew?: boolean;
-  /** This source is a resolver's query log: its name goes on lookups that do not name one. */
+  /** This source is a resolver's query log: its address goes on lookups that do not log one. */
   resolver?: string;
   /** Bulk mode: parse in these worker threads; `clockSpec` must describe `clock`. */
   pool?: ParsePool;

@@ -40,7 +40,7 @@ export class Router {
         clock: (received: Micros) => makeClock({ zone: cfg.zone, reference: received }),
         batchSize: 8192,
         trackSkew: true,
-        resolver: cfg.resolver?.name,
+        resolver: cfg.resolver?.addresses?.[0],
       }),
     }));
     this.unmatched = new Ingestor(store, UNMATCHED, {

@@ -2,6 +2,7 @@
 // client or session comes back with its original lines, and DNS clients are traced to MAC and user.
 import type { Micros } from '../records/record.ts';
 import type { Store, Stored } from '../store/store.ts';
+import { resolverSelector, type Config } from '../config/config.ts';
 import { formatUtc } from '../time/query.ts';
 import { activeUsers, trace, type Evidence } from './trace.ts';
 
@@ -28,10 +29,14 @@ export interface DnsAnswer {
 }
 
 /** Clients that asked for `name` (exact, or "*.suffix") between from and to, each traced at its first query. */
-export async function dnsClients(store: Store, q: { name: string; from: Micros; to: Micros; resolver?: string }): Promise<DnsAnswer> {
+export async function dnsClients(store: Store, q: { name: string; from: Micros; to: Micros; resolver?: string }, cfg?: Config): Promise<DnsAnswer> {
   const warnings: string[] = [];
   let rows = await store.dnsqueries({ qname: q.name.toLowerCase().replace(/\.$/, ''), from: q.from, to: q.to, limit: 100_000 });
-  if (q.resolver) rows = rows.filter((r) => r.resolver === q.resolver || r.source === q.resolver);
+  if (q.resolver) {
+    // A resolver is named by its configured name, one of its addresses, or its log's source id.
+    const sel = resolverSelector(cfg, q.resolver);
+    rows = rows.filter((r) => sel.sources.has(r.source) || (r.resolver !== undefined && sel.addresses.has(r.resolver)));
+  }
   if (rows.length === 100_000) warnings.push('over 100,000 lookups matched: narrow the time range; only the first 100,000 were read');
   const byClient = new Map<string, Stored<'dnsquery'>[]>();
   for (const r of rows) {
