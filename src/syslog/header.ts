@@ -287,7 +287,7 @@ function rfc3164(line: string, p0: number, facility: number | undefined, severit
   // Right after the stamp: a tag means the writer omitted the host (programs writing their own files).
   if (e > p) {
     let isTag = readTag(line, p, e);
-    if (!isTag) {
+    if (!isTag && plausibleHost(line, p, e)) {
       h.hostname = line.slice(p, e);
       p = e + 1;
       e = p > n ? p : tokenEnd(line, p);
@@ -330,4 +330,18 @@ export function parseSyslog(line: string, clock: SourceClock): Message {
   } catch {
     return { raw: line, body: line };
   }
+}
+
+/**
+ * Could this token be a HOSTNAME (name, IPv4, IPv6)? Rejects what programs writing their own files put
+ * after the stamp instead ("unbound[14277:0]", 'msg="Question"', a bare number).
+ */
+function plausibleHost(line: string, p: number, e: number): boolean {
+  let digitsOnly = true;
+  for (let i = p; i < e; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 91 || c === 93 || c === 34 || c === 61) return false; // [ ] " =
+    if (c < 48 || c > 57) digitsOnly = false;
+  }
+  return !digitsOnly;
 }
