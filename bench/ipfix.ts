@@ -1,5 +1,6 @@
 // IPFIX NAT event throughput.
-//   node --import tsx bench/ipfix.ts [events]        (default 2 000 000; IPFIX_BENCH_KEEP=1 keeps the store)
+//   node --import tsx bench/ipfix.ts [events]        (default 2 000 000; IPFIX_BENCH_KEEP=1 keeps the store,
+//   IPFIX_BENCH_DECODER_ONLY=1 measures only the decoder)
 // 1. decoder alone: prebuilt IPFIX packets (RFC 8158 NAT44 session create/delete, 41 records per packet) →
 //    records + text renderings, one core;
 // 2. over UDP on loopback: a worker thread sends the packets as fast as the collector keeps up (flow control
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   console.log(`decoder alone: ${n.toLocaleString('en')} records in ${s.toFixed(2)} s = ${Math.round(n / s).toLocaleString('en')} NAT events/s ` +
     `(${Math.round(n / ((cpu.user + cpu.system) / 1e6)).toLocaleString('en')} per CPU-second; rendering ${Math.round(bytes / n)} B/record)`);
 
+  if (process.env.IPFIX_BENCH_DECODER_ONLY) return;
   // 2. Over UDP, into an Ingestor.
   const counting = { engine: 'count', records: 0, writeDay: async (b: DayBatch) => void (counting.records += b.records.length + (b.nat?.n ?? 0)) };
   await viaUdp('collector → Ingestor → counting store', counting as unknown as Store, () => counting.records, events);
