@@ -18,6 +18,8 @@ export interface ApiDeps {
   dataDir: string;
   started: number;
   config?: Config;
+  /** Input counters for /api/sources (syslog sources, the IPFIX collector); default: the router's. */
+  status?: () => unknown;
 }
 
 export function startHttp(deps: ApiDeps, host: string, port: number): Promise<Server> {
@@ -72,7 +74,7 @@ async function handle(deps: ApiDeps, req: IncomingMessage, res: ServerResponse):
       return send(res, 200, answer);
     }
     case '/api/sources':
-      return send(res, 200, deps.router.status());
+      return send(res, 200, deps.status ? deps.status() : deps.router.status());
     default:
       return send(res, 404, { error: `no such endpoint '${url.pathname}': try /api/trace, /api/dns, /api/who, /api/sources or /api/health` });
   }

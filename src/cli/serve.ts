@@ -5,14 +5,15 @@ import { parseArgs } from 'node:util';
 import { TokenStore } from '../api/auth.ts';
 import { startHttp } from '../api/http.ts';
 import { loadConfig } from '../config/config.ts';
+import { createIpfixCollector, type IpfixCollector } from '../inputs/ipfix/collector.ts';
 import { Router } from '../inputs/router.ts';
 import { listenTcp, listenUdp } from '../inputs/syslog-listeners.ts';
 import { DuckDbStore } from '../store/duckdb/index.ts';
 import { parseNumber } from './args.ts';
 
-const HELP = `usage: whowas serve [--data <dir>] [--config <file>] [--http-port <n>] [--syslog-port <n>]
+const HELP = `usage: whowas serve [--data <dir>] [--config <file>] [--http-port <n>] [--syslog-port <n>] [--ipfix-port <n>]
 
-  Starts syslog on UDP and TCP (default port 5514), the embedded store in --data (default ./data) and the
+  Starts syslog on UDP and TCP (default port 5514), IPFIX / NetFlow v9 on UDP 4739, the embedded store in --data (default ./data) and the
   HTTP API on 127.0.0.1:8080. On first start an admin API token is created and printed once.
   Configuration: <data>/whowas.json (see README: sources, zones, ports).`;
 
@@ -24,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: 'string' },
       'http-port': { type: 'string' },
       'syslog-port': { type: 'string' },
+      'ipfix-port': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -33,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     file: values.config,
     httpPort: parseNumber(values['http-port'], '--http-port', 0, 65535),
     syslogPort: parseNumber(values['syslog-port'], '--syslog-port', 0, 65535),
+    ipfixPort: parseNumber(values['ipfix-port'], '--ipfix-port', 0, 65535),
   });
   mkdirSync(cfg.data, { recursive: true });
   const store = await DuckDbStore.open(cfg.data);
@@ -55,7 +58,20 @@ export async function run(argv: string[]): Promise<number> {
     const a = t.address();
     console.log(`syslog tcp on ${cfg.syslog.host}:${typeof a === 'object' && a ? a.port : '?'}`);
   }
-  const http = await startHttp({ store, tokens, router, dataDir: cfg.data, started: Date.now(), config: cfg }, cfg.http.host, cfg.http.port);
+  let ipfix: IpfixCollector | undefined;
+  if (cfg.ipfix.port) {
+    ipfix = await createIpfixCollector({
+      host: cfg.ipfix.host,
+      port: cfg.ipfix.port,
+      ingestorFor: (exporter) => router.ingestorFor('ipfix', exporter),
+      profile: cfg.ipfix.profiles,
+    });
+    const c = ipfix;
+    closers.push(() => c.close());
+    console.log(`ipfix/netflow v9 udp on ${cfg.ipfix.host}:${c.status().port}`);
+  }
+  const status = () => ({ sources: router.status(), ...(ipfix ? { ipfix: ipfix.status() } : {}) });
+  const http = await startHttp({ store, tokens, router, dataDir: cfg.data, started: Date.now(), config: cfg, status }, cfg.http.host, cfg.http.port);
   const ha = http.address();
   const url = `http://${cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host}:${typeof ha === 'object' && ha ? ha.port : cfg.http.port}`;
   writeFileSync(join(cfg.data, 'server.json'), JSON.stringify({ url, pid: process.pid }));

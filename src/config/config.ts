@@ -5,6 +5,7 @@ import { getParser } from '../parsers/registry.ts';
 import { isValidZone } from '../time/zone.ts';
 import { unknownZoneMessage } from '../time/clock.ts';
 import { normIp } from '../records/addr.ts';
+import { PROFILES, type Profile } from '../inputs/ipfix/nat.ts';
 
 export interface SourceConfig {
   /** Id recorded with every record of this source. */
@@ -36,6 +37,12 @@ export interface Config {
   http: { host: string; port: number };
   /** Syslog listeners; port 0 disables one. */
   syslog: { host: string; udpPort: number; tcpPort: number; maxMessage: number };
+  /**
+   * IPFIX / NetFlow v9 NAT event collector (UDP; port 0 disables it). Exporters are routed to sources with
+   * format "ipfix" by match.sender; `profiles` says per exporter address how its natEvent numbers read
+   * (rfc8158 by default, juniper-draft, nsel, nokia).
+   */
+  ipfix: { host: string; port: number; profiles?: Record<string, Profile> };
   sources: SourceConfig[];
 }
 
@@ -45,10 +52,10 @@ export const DEFAULT_SOURCES: SourceConfig[] = [
   { id: 'conntrack', format: 'conntrack', match: { app: 'conntrack' } },
 ];
 
-export function loadConfig(opts: { data?: string; file?: string; httpPort?: number; syslogPort?: number }): Config {
+export function loadConfig(opts: { data?: string; file?: string; httpPort?: number; syslogPort?: number; ipfixPort?: number }): Config {
   const data = opts.data ?? process.env.WHOWAS_DATA ?? './data';
   const file = opts.file ?? join(data, 'whowas.json');
-  let raw: Partial<Config> & { syslog?: Partial<Config['syslog']>; http?: Partial<Config['http']> } = {};
+  let raw: Partial<Config> & { syslog?: Partial<Config['syslog']>; http?: Partial<Config['http']>; ipfix?: Partial<Config['ipfix']> } = {};
   if (existsSync(file)) {
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -65,8 +72,13 @@ export function loadConfig(opts: { data?: string; file?: string; httpPort?: numb
       tcpPort: opts.syslogPort ?? raw.syslog?.tcpPort ?? 5514,
       maxMessage: raw.syslog?.maxMessage ?? 64 * 1024,
     },
+    ipfix: { host: raw.ipfix?.host ?? '0.0.0.0', port: opts.ipfixPort ?? raw.ipfix?.port ?? 4739, profiles: raw.ipfix?.profiles },
     sources: raw.sources ?? DEFAULT_SOURCES,
   };
+  for (const [exporter, profile] of Object.entries(cfg.ipfix.profiles ?? {})) {
+    if (!normIp(exporter)) throw new Error(`config ${file}: ipfix.profiles: '${exporter}' is not an exporter IP address`);
+    if (!PROFILES.includes(profile)) throw new Error(`config ${file}: ipfix.profiles: '${profile}' for ${exporter}: one of ${PROFILES.join(', ')}`);
+  }
   for (const s of cfg.sources) {
     if (!s.id || !s.format) throw new Error(`config ${file}: every source needs an id and a format`);
     getParser(s.format); // throws with the list of known formats

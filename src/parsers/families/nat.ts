@@ -6,5 +6,7 @@ import { juniperSrx } from '../juniper-srx/index.ts';
 import { mikrotik } from '../mikrotik/index.ts';
 import type { Parser } from '../parser.ts';
 import { ulogd2 } from '../ulogd2/index.ts';
+import { ipfixText } from '../../inputs/ipfix/text.ts';
 
-export const PARSERS: Parser[] = [ciscoAsa, ciscoIosNat, fortigate, juniperSrx, mikrotik, ulogd2];
+// `ipfix` reads the collector's text renderings back (re-ingest); live IPFIX arrives on its UDP port.
+export const PARSERS: Parser[] = [ciscoAsa, ciscoIosNat, fortigate, juniperSrx, mikrotik, ulogd2, ipfixText];
