@@ -10,7 +10,7 @@ import { PROFILES, type Profile } from '../inputs/ipfix/nat.ts';
 export interface SourceConfig {
   /** Id recorded with every record of this source. */
   id: string;
-  /** Parser name (whowas formats). */
+  /** Parser name (whowas formats), or "auto": recognised from the source's first messages. */
   format: string;
   /** IANA zone of the source's zone-less stamps; without it they are read as UTC and flagged zoneAssumed. */
   zone?: string;
@@ -81,7 +81,7 @@ export function loadConfig(opts: { data?: string; file?: string; httpPort?: numb
   }
   for (const s of cfg.sources) {
     if (!s.id || !s.format) throw new Error(`config ${file}: every source needs an id and a format`);
-    getParser(s.format); // throws with the list of known formats
+    if (s.format !== 'auto') getParser(s.format); // throws with the list of known formats
     if (s.zone && !isValidZone(s.zone)) throw new Error(`config ${file}: source ${s.id}: ${unknownZoneMessage(s.zone)}`);
     if (s.resolver && (!s.resolver.name || (s.resolver.addresses ?? []).some((a) => !normIp(a))))
       throw new Error(`config ${file}: source ${s.id}: resolver needs a name and IP addresses, e.g. {"name": "campus-dns", "addresses": ["192.0.2.53"]}`);
