@@ -78,7 +78,7 @@ export async function createIpfixCollector(opts: IpfixCollectorOptions): Promise
   const emitFor = (ing: Ingestor): Emit => {
     let e = emits.get(ing);
     if (!e) {
-      e = (raw, records, skip, received) => void ing.addDecoded(raw, received, records, skip).catch(onStoreError);
+      e = (raw, records, skip, received) => void ing.addDecoded(raw, received, records, skip)?.catch(onStoreError);
       emits.set(ing, e);
     }
     return e;
