@@ -884,10 +884,19 @@ function halves(w: Uint32Array, base: number, n: number, hi: Uint32Array, lo: Ui
   }
 }
 
-/** Parameter types: every bigint parameter is an unsigned 64-bit value (address halves, MACs). */
+/**
+ * Parameter types, given explicitly: DuckDB casts the column instead when a parameter's type differs
+ * (`CAST(pub_port AS INTEGER) = $port`), which defeats filter push-down and zone maps. Bigints are
+ * unsigned 64-bit (address halves, MACs), ports USMALLINT, codes UTINYINT.
+ */
 function typesOf(p: Record<string, unknown>): Record<string, DuckDBType> {
   const t: Record<string, DuckDBType> = {};
-  for (const [k, v] of Object.entries(p)) if (typeof v === 'bigint') t[k] = UBIGINT;
+  for (const [k, v] of Object.entries(p)) {
+    if (typeof v === 'bigint') t[k] = UBIGINT;
+    else if (typeof v === 'number' && (k === 'port' || k.endsWith('_port'))) t[k] = USMALLINT;
+    else if (typeof v === 'number' && (k === 'proto' || k === 'event')) t[k] = UTINYINT;
+    else if (typeof v === 'number' && k === 'dst_id') t[k] = INTEGER;
+  }
   return t;
 }
 
