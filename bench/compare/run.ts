@@ -70,6 +70,7 @@ function machine(work: string): string[] {
     `RAM ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `disk ${dev || '?'} ${disk}, ${kind}`,
     `Node ${process.version}, ${sh('uname -sr')}`,
+    `whowas at ${sh('git rev-parse --short HEAD') || '?'}${sh('git status --porcelain -- src') ? ' with uncommitted changes in src/' : ''}`,
   ];
 }
 
@@ -83,10 +84,14 @@ async function freeUdpPort(): Promise<number> {
 
 const la = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 let active: Peer | null = null;
+let current = ''; // temp folder of the size being run
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     console.error(`\n${sig}: stopping ${active?.name ?? 'nothing'} …`);
-    void (active?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+    void (active?.close() ?? Promise.resolve()).finally(() => {
+      if (current && !a.keep) rmSync(current, { recursive: true, force: true });
+      process.exit(130);
+    });
   });
 }
 
@@ -171,6 +176,7 @@ for (const events of sizes) {
   }
   const base = mkdtempSync(join(a.work!, 'whowas-compare-'));
   chmodSync(base, 0o755); // the PostgreSQL server runs as the postgres user
+  current = base;
   const loadBefore = la();
   console.log(`\n${events.toLocaleString('en')} events over ${days} day(s) in ${base} (load average ${loadBefore})`);
   const g0 = performance.now();
