@@ -41,7 +41,11 @@ export function rng(seed: number): () => number {
   };
 }
 
-export const hostIp = (h: number) => `10.${1 + (h >> 16)}.${(h >> 8) & 255}.${h & 255 || 1}`;
+/** Host h's address: 254 hosts per /24 (.1–.254), so no two hosts share one (h & 255 || 1 did, for 16 of 4,000). */
+export const hostIp = (h: number) => {
+  const net = Math.floor(h / 254);
+  return `10.${1 + (net >> 8)}.${net & 255}.${(h % 254) + 1}`;
+};
 export const hostMac = (h: number) => `02:00:${((h >> 24) & 255).toString(16).padStart(2, '0')}:${((h >> 16) & 255).toString(16).padStart(2, '0')}:${((h >> 8) & 255).toString(16).padStart(2, '0')}:${(h & 255).toString(16).padStart(2, '0')}`;
 export const publicIp = (i: number) => `203.0.113.${1 + i}`;
 
