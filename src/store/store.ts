@@ -62,6 +62,8 @@ export interface NatColumns {
 export interface TimeRange {
   from: Micros;
   to: Micros;
+  /** Leave out the stamp text and logging host (both are in the raw line): a trace needs neither. */
+  lean?: boolean;
 }
 
 export interface NatQuery extends TimeRange {

@@ -280,7 +280,7 @@ async function resolveInside(
   if (s.block) refs.push({ rec: s.block, role: `port block ${s.block.event}` });
 
   // 2. Address step: IP → MAC at t.
-  const leases = await store.leases({ ip: s.ip, from: t - LEASE_LOOKBACK, to: t + tol });
+  const leases = await store.leases({ ip: s.ip, from: t - LEASE_LOOKBACK, to: t + tol, lean: true });
   leases.sort((a, b) => a.ts - b.ts);
   // Strictly before t: a lease handed out after the connection (to the next holder) must not explain it.
   const last = [...leases].reverse().find((l) => l.ts <= t);
@@ -307,7 +307,7 @@ async function resolveInside(
     reasons.push(why);
     if (last) refs.push({ rec: last, role: `lease ${last.how} (ended before T)` });
   }
-  const sightings = await store.sightings({ ip: s.ip, from: t - 600 * S, to: t + 600 * S });
+  const sightings = await store.sightings({ ip: s.ip, from: t - 600 * S, to: t + 600 * S, lean: true });
   if (sightings.length) {
     const near = sightings.sort((a, b) => Math.abs(a.ts - t) - Math.abs(b.ts - t))[0]!;
     if (!c.mac) {
@@ -325,7 +325,7 @@ async function resolveInside(
 
   // 3. Place step.
   if (c.mac) {
-    const places = await store.places({ mac: c.mac, from: t - PLACE_LOOKBACK, to: t + tol });
+    const places = await store.places({ mac: c.mac, from: t - PLACE_LOOKBACK, to: t + tol, lean: true });
     const p = places.filter((x) => x.ts <= t).sort((a, b) => b.ts - a.ts)[0];
     if (p) {
       c.place = p.ap ? `AP ${p.ap}${p.ssid ? ` SSID ${p.ssid}` : ''}` : `${p.switch ?? '?'} port ${p.port ?? '?'}${p.vlan !== undefined ? ` vlan ${p.vlan}` : ''}`;
@@ -339,6 +339,7 @@ async function resolveInside(
     ip: s.ip,
     from: t - SESSION_LOOKBACK,
     to: t + SESSION_LOOKBACK,
+    lean: true,
   });
   // A logout often names only its session (Windows 4634, PAM "session closed"): fetch those too.
   const ids = [...new Set(sessions.map((r) => r.sessionId).filter((x): x is string => !!x))];

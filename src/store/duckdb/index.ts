@@ -57,6 +57,12 @@ const DUCK_TYPE: Record<ColType, DuckDBType> = {
 };
 
 const CHUNK_ROWS = 2048;
+/**
+ * Rows per row group. Row-group zone maps are DuckDB's only way to skip rows by time, so this is the
+ * trade between size and lookup speed: on 1 M NAT events, 491,520 gave 12.07 B/row and a 2.3 ms time-range
+ * scan; 122,880 gave 12.33 B/row and 1.25 ms; 30,720 gave 12.86 B/row and 1.0 ms.
+ */
+const ROW_GROUP_SIZE = 122_880;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** State of one attached day file. */
@@ -118,6 +124,18 @@ export class DuckDbStore implements Store {
 
   // ---- days -------------------------------------------------------------------------------------------
 
+  private knownDays?: Set<string>;
+
+  /** Days with a file, listed once; kept current by attach (create) and dropDay. */
+  private dayNames(): Set<string> {
+    if (!this.knownDays) {
+      this.knownDays = new Set(
+        existsSync(this.daysDir) ? readdirSync(this.daysDir).filter((f) => f.endsWith('.duckdb')).map((f) => f.slice(0, -'.duckdb'.length)) : [],
+      );
+    }
+    return this.knownDays;
+  }
+
   private dayPath(day: string): string {
     return join(this.daysDir, `${day}.duckdb`);
   }
@@ -131,10 +149,14 @@ export class DuckDbStore implements Store {
     if (have) return have;
     if (!DAY_RE.test(day)) throw new Error(`bad day '${day}'`);
     const path = this.dayPath(day);
+    // A trace looks back up to a year (owner registry) for a handful of existing days: answer "no such
+    // day" from a cached listing instead of a stat per day (2 ms a trace, measured).
+    if (!create && !this.dayNames().has(day)) return null;
     const exists = existsSync(path);
     if (!exists && !create) return null;
+    if (!exists) this.dayNames().add(day);
     const alias = `d${day.replace(/-/g, '')}`;
-    const rg = this.opts.rowGroupSize ?? 491_520;
+    const rg = this.opts.rowGroupSize ?? ROW_GROUP_SIZE;
     const opts = exists ? '' : ` (STORAGE_VERSION 'v1.2.0', ROW_GROUP_SIZE ${rg})`;
     try {
       await this.w.run(`ATTACH IF NOT EXISTS '${path}' AS ${alias}${opts}`);
@@ -202,7 +224,7 @@ export class DuckDbStore implements Store {
       const tmp = `${this.dayPath(day)}.compact`;
       rmSync(tmp, { force: true });
       rmSync(`${tmp}.wal`, { force: true });
-      const rg = this.opts.rowGroupSize ?? 491_520;
+      const rg = this.opts.rowGroupSize ?? ROW_GROUP_SIZE;
       await this.w.run(`ATTACH '${tmp}' AS compact_tmp (STORAGE_VERSION 'v1.2.0', ROW_GROUP_SIZE ${rg})`);
       try {
         for (const kind of Object.keys(TABLES_KINDS) as Kind[]) {
@@ -240,6 +262,7 @@ export class DuckDbStore implements Store {
         this.attached.delete(day);
       }
       rmSync(this.dayPath(day), { force: true });
+      this.dayNames().delete(day);
       rmSync(this.rawPath(day), { force: true });
       rmSync(`${this.dayPath(day)}.wal`, { force: true });
     });
@@ -539,7 +562,8 @@ export class DuckDbStore implements Store {
     params: Record<string, DuckDBValue | bigint | number | string>,
     limit: number,
   ): Promise<Stored<K>[]> {
-    const cols = columnsOf(kind);
+    // Each text column read costs ~0.5 ms per lookup (measured on leases): skip the ones a trace never shows.
+    const cols = range.lean ? columnsOf(kind).filter((c) => !LEAN_SKIP.has(c.name)) : columnsOf(kind);
     const selectList = cols
       .map((c) => (c.type === 'ts' ? `epoch_us("${c.name}") AS "${c.name}"` : `"${c.name}"`))
       .join(', ');
@@ -549,23 +573,24 @@ export class DuckDbStore implements Store {
       if (!d || (await this.rowCount(d, kind)) === 0) continue;
       const sql =
         `SELECT ${selectList} FROM ${d.alias}.${kind} WHERE ts BETWEEN make_timestamp($from::BIGINT) AND make_timestamp($to::BIGINT)` +
-        (where.length ? ` AND ${where.join(' AND ')}` : '') +
-        ` ORDER BY ts LIMIT ${limit}`;
+        (where.length ? ` AND ${where.join(' AND ').replaceAll('{day}', d.alias)}` : '') +
+        // No ORDER BY: a top-N sort cost ~2 ms even for a handful of rows (measured); rows are sorted here.
+        ` LIMIT ${limit}`;
       const values = { ...params, from: BigInt(Math.floor(range.from)), to: BigInt(Math.ceil(range.to)) } as Record<string, DuckDBValue>;
       const res = await this.prepared(sql, values, { ...typesOf(params), from: BIGINT, to: BIGINT });
       const rows = res.getRowsJS();
       const dstIds = kind === 'nat' ? await this.peerIps(d, rows, cols) : undefined;
-      const chunks = kind === 'nat' && rows.length ? await this.chunkIndex(d) : undefined;
+      // NAT rows keep no source column, lean reads skip it: the line's chunk names it.
+      const chunks = (kind === 'nat' || range.lean) && rows.length ? await this.chunkIndex(d) : undefined;
       const refIdx = cols.findIndex((c) => c.name === 'raw_ref');
       for (const row of rows) {
         const rec = decodeRow(kind, cols, row, day, dstIds);
-        // NAT rows keep no source column: their line's chunk names it.
         if (chunks) (rec as { source: string }).source = chunks.find(Number(row[refIdx]))?.source ?? '?';
         out.push(rec);
       }
       if (out.length >= limit) break;
     }
-    return out.slice(0, limit);
+    return out.sort((a, b) => a.ts - b.ts).slice(0, limit);
   }
 
   /**
@@ -616,13 +641,7 @@ export class DuckDbStore implements Store {
     return m;
   }
 
-  private async peerId(d: Day, ip: string): Promise<number | null> {
-    const p: Record<string, bigint> = {};
-    this.ipParams(p, 'ip', ip);
-    const res = await this.prepared(`SELECT id FROM ${d.alias}.peer WHERE ${ipEquals('ip', 'ip')} LIMIT 1`, p, typesOf(p));
-    const rows = res.getRowsJS();
-    return rows.length ? Number(rows[0]![0]) : null;
-  }
+
 
   async nat(q: NatQuery): Promise<Stored<'nat'>[]> {
     const where: string[] = [];
@@ -634,18 +653,12 @@ export class DuckDbStore implements Store {
     if (q.proto) (where.push('proto = $proto'), (p.proto = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'].indexOf(q.proto)));
     if (q.dstPort !== undefined) (where.push('dst_port = $dst_port'), (p.dst_port = q.dstPort));
     if (!q.dstIp) return this.select('nat', q, where, p, q.limit ?? 10_000);
-    // The destination is stored through the day's dictionary: resolve it per day.
-    const out: Stored<'nat'>[] = [];
-    for (const day of daysBetween(q.from, q.to)) {
-      const d = await this.attach(day, false);
-      if (!d) continue;
-      const id = await this.peerId(d, checkIp(q.dstIp));
-      if (id === null) continue;
-      const dayStart = Date.parse(`${day}T00:00:00Z`) * 1000;
-      const r = { from: Math.max(q.from, dayStart), to: Math.min(q.to, dayStart + 86_400_000_000 - 1) };
-      out.push(...(await this.select('nat', r, [...where, 'dst_id = $dst_id'], { ...p, dst_id: id }, q.limit ?? 10_000)));
-    }
-    return out;
+    // The destination is stored through each day's dictionary; matching it in SQL meant scanning the
+    // dictionary (+2 ms a lookup, measured). The public ip:port already narrows the rows to a handful:
+    // decode their destinations and keep the matching ones.
+    const want = checkIp(q.dstIp);
+    const rows = await this.select('nat', q, where, p, q.limit ?? 10_000);
+    return rows.filter((r) => r.dstIp === want);
   }
 
   async portblocks(q: PortBlockQuery): Promise<Stored<'portblock'>[]> {
@@ -803,6 +816,9 @@ export class DuckDbStore implements Store {
     this.instance.closeSync();
   }
 }
+
+/** Columns a lean read leaves out: text a trace never shows (`source` comes from the raw chunk instead). */
+const LEAN_SKIP = new Set(['raw_stamp', 'log_host', 'via', 'source']);
 
 /** Positions in a batch: chunk × CHUNK_POS + index in the chunk (see DayBatch). */
 const CHUNK_POS = MAX_CHUNK_LINES;
