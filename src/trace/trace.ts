@@ -280,8 +280,7 @@ async function resolveInside(
   if (s.block) refs.push({ rec: s.block, role: `port block ${s.block.event}` });
 
   // 2. Address step: IP → MAC at t.
-  const leases = await store.leases({ ip: s.ip, from: t - LEASE_LOOKBACK, to: t + tol, lean: true });
-  leases.sort((a, b) => a.ts - b.ts);
+  const leases = await recentLeases(store, s.ip, t, tol);
   // Strictly before t: a lease handed out after the connection (to the next holder) must not explain it.
   const last = [...leases].reverse().find((l) => l.ts <= t);
   if (last && last.how !== 'release' && last.how !== 'expire' && last.how !== 'decline') {
@@ -384,6 +383,21 @@ async function resolveInside(
     role,
   }));
   return c;
+}
+
+/**
+ * Leases of an address up to t + tol, newest day first, stopping at the first day that holds one at or
+ * before t: a lookup reads one day's leases, not the whole 8-day lookback, in the usual case.
+ */
+async function recentLeases(store: Store, ip: string, t: Micros, tol: number): Promise<Stored<'lease'>[]> {
+  const DAY = 86_400 * S;
+  const out: Stored<'lease'>[] = [];
+  for (let to = t + tol, from = Math.floor(t / DAY) * DAY; to > t - LEASE_LOOKBACK; to = from - 1, from -= DAY) {
+    const got = await store.leases({ ip, from: Math.max(from, t - LEASE_LOOKBACK), to, lean: true });
+    out.push(...got);
+    if (got.some((l) => l.ts <= t)) break;
+  }
+  return out.sort((a, b) => a.ts - b.ts);
 }
 
 /** Users whose session covers t: start/interim/login before t with no stop in between, or a stop after t whose duration reaches back over t. */
