@@ -56,7 +56,7 @@ for (const events of sizes) {
   const total = stats.totalBytes;
   const perNat = (total - raw) / natRows;
   console.log(`  ingest: ${st.lines.toLocaleString('en')} lines in ${secs.toFixed(1)} s = ${Math.round(rate).toLocaleString('en')} lines/s end to end, compaction included (${(ctBytes / 1e6 / secs).toFixed(0)} MB/s); unparsed ${st.unparsed}`);
-  console.log(`  size: ${(total / 1e6).toFixed(1)} MB on disk for ${natRows.toLocaleString('en')} NAT events: records ${perNat.toFixed(2)} B/event, raw lines ${(raw / natRows).toFixed(2)} B/event (brotli 1024-line chunks; input ${(ctBytes / natRows).toFixed(0)} B/line)`);
+  console.log(`  size: ${(total / 1e6).toFixed(1)} MB on disk for ${natRows.toLocaleString('en')} NAT events: records ${perNat.toFixed(2)} B/event, raw lines ${(raw / natRows).toFixed(2)} B/event (brotli 256-line chunks; input ${(ctBytes / natRows).toFixed(0)} B/line)`);
   await ingestFile(store, dnsPath, { parser: getParser('dnsmasq'), source: 'dnsmasq', zone: 'UTC', year: 2026 });
   // Trace every sampled connection as a CERT report would give it: public ip:port, time, proto, destination.
   const lat: number[] = [];
