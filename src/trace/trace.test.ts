@@ -49,6 +49,11 @@ const RECORDS: WhowasRecord[] = [
   { kind: 'session', ...b(T - 30 * 86_400 * S), user: 'dave', mac: '02:77:00:00:00:03', event: 'owner', how: 'owner registry' },
   // Case 6: a translation logged without its destination (Cisco ASA 305011).
   { kind: 'nat', ...b(T + 500 * S), event: 'new', proto: 'udp', inIp: '10.77.0.101', inPort: 5353, pubIp: '203.0.113.5', pubPort: 45000 },
+  // Case 7: a carrier-grade NAT in port-block mode: 203.0.113.9:1024-1535 to 100.64.0.9, released, then
+  // the same block to 100.64.0.10. No per-connection translation, so no destination, is ever logged.
+  { kind: 'portblock', ...b(T - 3600 * S), event: 'alloc', inIp: '100.64.0.9', pubIp: '203.0.113.9', portLo: 1024, portHi: 1535 },
+  { kind: 'portblock', ...b(T + 1800 * S), event: 'release', inIp: '100.64.0.9', pubIp: '203.0.113.9', portLo: 1024, portHi: 1535 },
+  { kind: 'portblock', ...b(T + 1900 * S), event: 'alloc', inIp: '100.64.0.10', pubIp: '203.0.113.9', portLo: 1024, portHi: 1535 },
   // Case 4: a long-lived connection, reported an hour after it started.
   nat(T - 2 * 3600 * S, 'new', '10.77.0.101', 43000, 43000, '198.51.100.9', 22),
   nat(T + 3600 * S, 'destroy', '10.77.0.101', 43000, 43000, '198.51.100.9', 22),
@@ -144,6 +149,17 @@ describe('trace', () => {
     assert.equal(a.candidates.length, 1);
     assert.equal(a.candidates[0]!.inside, '10.77.0.101:43000');
     assert.equal(a.candidates[0]!.nat!.dst, '198.51.100.9:22');
+  });
+
+  it('port-block mode: the block holding the port at T names the inside address, and says no destination was recorded', async () => {
+    const a = await trace(store, { ip: '203.0.113.9', port: 1300, at: T });
+    assert.deepEqual(a.candidates.map((c) => c.insideIp), ['100.64.0.9']);
+    assert.match(a.warnings.join('\n'), /port-block allocation: .*no destination was recorded/);
+    assert.ok(a.candidates[0]!.evidence.some((e) => /port block alloc/.test(e.role)));
+    const later = await trace(store, { ip: '203.0.113.9', port: 1300, at: T + 2000 * S });
+    assert.deepEqual(later.candidates.map((c) => c.insideIp), ['100.64.0.10']);
+    const outside = await trace(store, { ip: '203.0.113.9', port: 2000, at: T });
+    assert.equal(outside.candidates.length, 0, 'a port outside every block');
   });
 
   it('nothing at that time: no candidate and a warning that says what to check', async () => {
