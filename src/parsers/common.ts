@@ -2,6 +2,7 @@
 //
 // Skip and unparsed reasons are fixed texts, never line content: ingest counts them per reason, and the
 // raw line (kept with every unparsed record) already carries the specifics.
+import { normIp } from '../records/addr.ts';
 import type { RecordBase } from '../records/record.ts';
 import type { Message } from '../syslog/types.ts';
 import type { ResolvedTime } from '../time/types.ts';
@@ -24,4 +25,38 @@ export function looksBinary(s: string): boolean {
     if ((c < 32 && c !== 9) || c === 0x7f || c === 0xfffd) bad++;
   }
   return bad > 0 && bad * 20 >= n; // ≥5% control or replacement characters
+}
+
+/** Only whitespace (or nothing)? */
+export function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
+  return true;
+}
+
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** One or more ASCII digits and nothing else. */
+export function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
+const ipMemo = new Map<string, string | null>();
+
+/**
+ * normIp with a small memo, for parsers that meet the same clients over and over (resolvers, probes):
+ * IPv6 canonicalisation is costly.
+ */
+export function canonIp(s: string): string | null {
+  if (s.length > 45) return null; // longer than any address text: never memoised
+  let v = ipMemo.get(s);
+  if (v === undefined) {
+    v = normIp(s);
+    if (ipMemo.size >= 4096) ipMemo.clear();
+    ipMemo.set(s, v);
+  }
+  return v;
 }

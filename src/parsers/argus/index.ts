@@ -2,11 +2,10 @@
 // (`ra -c ,`), with the column layout taken from ra's header line where one was seen for the source, and ra's
 // default layout otherwise. Each flow becomes a `flow` record (context for a trace, never a binding).
 // See README.md for the ra options that give usable time stamps.
-import { normIp } from '../../records/addr.ts';
 import type { FlowRecord, Micros, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonIp, isBlank, isDigits, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 /** ra's direction indicators (argus-clients ArgusPrintDir): the column that splits source from destination. */
@@ -298,14 +297,6 @@ function isNumber(s: string): boolean {
   return dot < 0 ? isDigits(s) : isDigits(s.slice(0, dot)) && isDigits(s.slice(dot + 1));
 }
 
-function isDigits(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
 
 function num(s: string, p: number, n: number): number {
   let v = 0;
@@ -317,19 +308,4 @@ function num(s: string, p: number, n: number): number {
   return v;
 }
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
-  return true;
-}
 
-/** normIp with a small memo: probes see the same hosts over and over, and IPv6 canonicalisation is costly. */
-const ipMemo = new Map<string, string | null>();
-function canonIp(s: string): string | null {
-  let v = ipMemo.get(s);
-  if (v === undefined) {
-    v = s.length <= 45 ? normIp(s) : null;
-    if (ipMemo.size >= 4096) ipMemo.clear();
-    ipMemo.set(s, v);
-  }
-  return v;
-}

@@ -2,11 +2,10 @@
 // channel (`print-time yes` / `iso8601` / `iso8601-utc`, with or without print-category / print-severity).
 // Line shapes are those of BIND 9.3 … 9.18 (lib/ns/query.c log_query(), lib/ns/client.c ns_client_log());
 // see README.md for what each message becomes.
-import { normIp } from '../../records/addr.ts';
 import type { DnsQueryRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonIp, isBlank, isDigit, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 /** BIND's logging categories (ARM "The category Phrase"); with print-category they lead the message. */
@@ -206,23 +205,5 @@ function num(s: string, p: number, n: number): number {
   return v;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
-/** normIp with a small memo: resolvers see the same clients over and over, and IPv6 canonicalisation is costly. */
-const ipMemo = new Map<string, string | null>();
-function canonIp(s: string): string | null {
-  let v = ipMemo.get(s);
-  if (v === undefined) {
-    v = normIp(s);
-    if (ipMemo.size >= 4096) ipMemo.clear();
-    ipMemo.set(s, v);
-  }
-  return v;
-}
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
-  return true;
-}

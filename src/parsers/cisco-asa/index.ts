@@ -5,6 +5,7 @@ import type { NatEvent, NatRecord, PortBlockRecord, Proto } from '../../records/
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { findStamp, ip, natRecord, notOurs, num, port, portBlock, protoName } from '../families/nat-common.ts';
+import { isDigit } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const ciscoAsa: Parser = {
@@ -300,6 +301,3 @@ function words(s: string, p: number, n: number): string[] | null {
   return out;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}

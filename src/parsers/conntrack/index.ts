@@ -5,7 +5,7 @@ import { normIp } from '../../records/addr.ts';
 import type { NatEvent, NatRecord, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { looksBinary } from '../common.ts';
+import { isDigit, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 const SP = 32, TAB = 9, LBR = 91, DOT = 46, EQ = 61;
@@ -235,9 +235,6 @@ function num(s: string, a: number, b: number): number {
   return v;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 function skipBlank(s: string, p: number): number {
   let c;

@@ -2,11 +2,10 @@
 // structured form (4.6+, the default since 4.8: msg="Question" … qname="…" qtype="…" remote="ip:port") and the
 // classic one (structured-logging=no: "<tid> [<mtid>/<n>] question for 'name|TYPE' from ip:port"), on stderr
 // (--daemon=no, with or without --log-timestamp) or through syslog. See README.md.
-import { normIp } from '../../records/addr.ts';
 import type { DnsQueryRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonIp, isBlank, isDigit, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 const STATUS = 'PowerDNS Recursor status message (start-up, housekeeping, answer statistics …)';
@@ -197,23 +196,5 @@ function isEpoch(s: string): boolean {
   return dot <= 1 && s.length >= 9 && s.charCodeAt(0) !== 46;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
-/** normIp with a small memo: resolvers see the same clients over and over, and IPv6 canonicalisation is costly. */
-const ipMemo = new Map<string, string | null>();
-function canonIp(s: string): string | null {
-  let v = ipMemo.get(s);
-  if (v === undefined) {
-    v = normIp(s);
-    if (ipMemo.size >= 4096) ipMemo.clear();
-    ipMemo.set(s, v);
-  }
-  return v;
-}
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
-  return true;
-}

@@ -3,11 +3,10 @@
 // ("[1700000000] unbound[1234:0] info: …", epoch stamp), with `log-time-ascii`, or through syslog.
 // Line shapes are those of unbound 1.17 (daemon/worker.c log_query_in, util/data/msgreply.c log_reply_info);
 // see README.md for what each line becomes.
-import { normIp } from '../../records/addr.ts';
 import type { DnsQueryRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonIp, isBlank, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 const LEVELS = new Set(['info', 'notice', 'warning', 'error', 'debug', 'query', 'reply', 'fatal error', 'assertion failure']);
@@ -145,19 +144,4 @@ function isUpperWord(s: string): boolean {
   return true;
 }
 
-/** normIp with a small memo: resolvers see the same clients over and over, and IPv6 canonicalisation is costly. */
-const ipMemo = new Map<string, string | null>();
-function canonIp(s: string): string | null {
-  let v = ipMemo.get(s);
-  if (v === undefined) {
-    v = normIp(s);
-    if (ipMemo.size >= 4096) ipMemo.clear();
-    ipMemo.set(s, v);
-  }
-  return v;
-}
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
-  return true;
-}

@@ -2,11 +2,11 @@
 // (#separator / #fields / #types header lines, then one row per line) or as JSON (one object per line,
 // LogAscii::use_json=T). The TSV header is remembered per source; JSON rows say what they are by their fields.
 // See README.md for the decisions (which rows are skipped and why).
-import { normIp, normMac } from '../../records/addr.ts';
+import { normMac } from '../../records/addr.ts';
 import type { DnsQueryRecord, FlowRecord, LeaseHow, LeaseRecord, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonIp, isBlank, isDigits, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 type Kind = 'conn' | 'dns' | 'dhcp' | 'other';
@@ -424,14 +424,6 @@ function isNumber(s: string): boolean {
   return dot < 0 ? isDigits(s) : isDigits(s.slice(0, dot)) && isDigits(s.slice(dot + 1));
 }
 
-function isDigits(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
 
 function num(s: string, p: number, n: number): number {
   let v = 0;
@@ -443,20 +435,7 @@ function num(s: string, p: number, n: number): number {
   return v;
 }
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 32) return false;
-  return true;
-}
 
-/** normIp with a small memo (IPv6 canonicalisation is costly; the same hosts recur). */
-const ipMemo = new Map<string, string | null>();
 function ip(s: string | undefined): string | null {
-  if (s === undefined || s.length > 45) return null;
-  let v = ipMemo.get(s);
-  if (v === undefined) {
-    v = normIp(s);
-    if (ipMemo.size >= 4096) ipMemo.clear();
-    ipMemo.set(s, v);
-  }
-  return v;
+  return s === undefined ? null : canonIp(s);
 }
