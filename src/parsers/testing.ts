@@ -136,3 +136,18 @@ function allBadInputs(): Record<string, string> {
     'an Apache access line': '10.77.0.102 - - [29/Nov/2026:14:43:01 +0100] "GET / HTTP/1.1" 200 512',
   };
 }
+
+/**
+ * The two helpers every parser test uses: `one(line)` — what became of one line — and `rec(line)` — its
+ * single record, asserting there is exactly one. `ctx` defaults to the given context.
+ */
+export function lineHelpers<R extends WhowasRecord = WhowasRecord>(parser: Parser, defaultCtx: ParseContext) {
+  const one = (line: string, ctx: ParseContext = defaultCtx): Outcome => parseMessage(parser, line, ctx);
+  const rec = <T = R>(line: string, ctx: ParseContext = defaultCtx): T => {
+    const o = one(line, ctx);
+    assert.equal(o.status, 'records', `${line}: ${o.reason ?? ''}`);
+    assert.equal(o.records.length, 1);
+    return o.records[0] as T;
+  };
+  return { one, rec };
+}

@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SessionRecord } from '../../records/record.ts';
-import { parseMessage, type Outcome } from '../run.ts';
-import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataDir, testdataFiles } from '../testing.ts';
+import { badInputs, checkExpected, contextFor, lineHelpers, readTestdata, runFile, testdataDir, testdataFiles } from '../testing.ts';
 import { auth } from './index.ts';
 
 const KOLKATA = contextFor({ zone: 'Asia/Kolkata', reference: Date.UTC(2026, 10, 29, 14, 53, 30) * 1000 });
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2026, 10, 29, 12) * 1000 });
 const at = (...a: [number, number, number, number, number, number]) => Date.UTC(...a) * 1000;
 
-function one(line: string, ctx = UTC): Outcome {
-  return parseMessage(auth, line, ctx);
-}
-function rec(line: string, ctx = UTC): SessionRecord {
-  const o = one(line, ctx);
-  assert.equal(o.status, 'records', `${line}: ${o.reason ?? ''}`);
-  assert.equal(o.records.length, 1);
-  return o.records[0] as SessionRecord;
-}
+const { one, rec } = lineHelpers<SessionRecord>(auth, UTC);
 const file = (name: string) => readTestdata(auth, `${testdataDir(auth)}/${name}`);
 
 describe('auth: expected output of every testdata file', () => {

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DnsQueryRecord } from '../../records/record.ts';
-import { parseMessage, type Outcome } from '../run.ts';
-import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../testing.ts';
+import { type Outcome } from '../run.ts';
+import { badInputs, checkExpected, contextFor, lineHelpers, readTestdata, runFile, testdataFiles } from '../testing.ts';
 import { bind } from './index.ts';
 
 const BERLIN = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 14, 50) * 1000 });
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2026, 10, 29, 14, 50) * 1000 });
 const at = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0) => Date.UTC(y, mo - 1, d, h, mi, s, ms) * 1000;
 
-function one(line: string, ctx = UTC): Outcome {
-  return parseMessage(bind, line, ctx);
-}
-function rec(line: string, ctx = UTC): DnsQueryRecord {
-  const o = one(line, ctx);
-  assert.equal(o.status, 'records', `${line}: ${o.reason ?? ''}`);
-  assert.equal(o.records.length, 1);
-  return o.records[0] as DnsQueryRecord;
-}
+const { one, rec } = lineHelpers<DnsQueryRecord>(bind, UTC);
 function file(name: string) {
   const path = testdataFiles(bind).find((p) => p.endsWith(`/${name}`));
   assert.ok(path, name);

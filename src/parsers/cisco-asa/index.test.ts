@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NatRecord, PortBlockRecord } from '../../records/record.ts';
-import { parseMessage, type Outcome } from '../run.ts';
-import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../testing.ts';
+import { badInputs, checkExpected, contextFor, lineHelpers, readTestdata, runFile, testdataFiles } from '../testing.ts';
 import { ciscoAsa } from './index.ts';
 
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2026, 10, 29, 14, 20) * 1000 });
 const BERLIN = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 14, 20) * 1000 });
 const at = (...a: [number, number, number, number, number, number]) => Date.UTC(...a) * 1000;
 
-function one(line: string, ctx = UTC): Outcome {
-  return parseMessage(ciscoAsa, line, ctx);
-}
-function rec<T>(line: string, ctx = UTC): T {
-  const o = one(line, ctx);
-  assert.equal(o.status, 'records', `${line}: ${o.reason ?? ''}`);
-  assert.equal(o.records.length, 1);
-  return o.records[0] as T;
-}
+const { one, rec } = lineHelpers(ciscoAsa, UTC);
 
 describe('cisco-asa: expected output of every testdata file', () => {
   for (const path of testdataFiles(ciscoAsa)) {

@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LeaseRecord } from '../../records/record.ts';
-import { parseMessage, type Outcome } from '../run.ts';
-import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataDir, testdataFiles } from '../testing.ts';
+import { badInputs, checkExpected, contextFor, lineHelpers, readTestdata, runFile, testdataDir, testdataFiles } from '../testing.ts';
 import { iscDhcpd } from './index.ts';
 
 const KOLKATA = contextFor({ zone: 'Asia/Kolkata', reference: Date.UTC(2026, 10, 29, 15, 5) * 1000 });
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2026, 10, 29, 12) * 1000 });
 const at = (...a: [number, number, number, number, number, number]) => Date.UTC(...a) * 1000;
 
-function one(line: string, ctx = UTC): Outcome {
-  return parseMessage(iscDhcpd, line, ctx);
-}
-function rec(line: string, ctx = UTC): LeaseRecord {
-  const o = one(line, ctx);
-  assert.equal(o.status, 'records', `${line}: ${o.reason ?? ''}`);
-  assert.equal(o.records.length, 1);
-  return o.records[0] as LeaseRecord;
-}
+const { one, rec } = lineHelpers<LeaseRecord>(iscDhcpd, UTC);
 function counts(name: string): { records: number; skip: number; unparsed: number; reasons: string[] } {
   const file = readTestdata(iscDhcpd, `${testdataDir(iscDhcpd)}/${name}`);
   const out = runFile(iscDhcpd, file);

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NatRecord, PortBlockRecord } from '../../records/record.ts';
-import { parseMessage, type Outcome } from '../run.ts';
-import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../testing.ts';
+import { badInputs, checkExpected, contextFor, lineHelpers, readTestdata, runFile, testdataFiles } from '../testing.ts';
 import { juniperSrx } from './index.ts';
 
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2025, 5, 1) * 1000 });
 const at = (...a: [number, number, number, number, number, number]) => Date.UTC(...a) * 1000;
 
-function one(line: string, ctx = UTC): Outcome {
-  return parseMessage(juniperSrx, line, ctx);
-}
-function rec<T>(line: string, ctx = UTC): T {
-  const o = one(line, ctx);
-  assert.equal(o.status, 'records', `${line}: ${o.reason ?? ''}`);
-  assert.equal(o.records.length, 1);
-  return o.records[0] as T;
-}
+const { one, rec } = lineHelpers(juniperSrx, UTC);
 
 const CORPUS = testdataFiles(juniperSrx).find((p) => p.endsWith('corpus.log'))!;
 const lineOf = (needle: string) => readTestdata(juniperSrx, CORPUS).messages.find((m) => m.includes(needle))!;

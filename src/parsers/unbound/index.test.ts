@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DnsQueryRecord } from '../../records/record.ts';
-import { parseMessage, type Outcome } from '../run.ts';
-import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../testing.ts';
+import { badInputs, checkExpected, contextFor, lineHelpers, readTestdata, runFile, testdataFiles } from '../testing.ts';
 import { unbound } from './index.ts';
 
 const BERLIN = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 14, 50) * 1000 });
 const at = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0) => Date.UTC(y, mo - 1, d, h, mi, s, ms) * 1000;
 
-function one(line: string, ctx = BERLIN): Outcome {
-  return parseMessage(unbound, line, ctx);
-}
-function rec(line: string, ctx = BERLIN): DnsQueryRecord {
-  const o = one(line, ctx);
-  assert.equal(o.status, 'records', `${line}: ${o.reason ?? ''}`);
-  assert.equal(o.records.length, 1);
-  return o.records[0] as DnsQueryRecord;
-}
+const { one, rec } = lineHelpers<DnsQueryRecord>(unbound, BERLIN);
 function counts(name: string) {
   const path = testdataFiles(unbound).find((p) => p.endsWith(`/${name}`))!;
   const f = readTestdata(unbound, path);
