@@ -44,19 +44,56 @@ export function isDigits(s: string): boolean {
   return true;
 }
 
-const ipMemo = new Map<string, string | null>();
+// IPv6 canonicalisation goes through BigInt; the same few addresses recur, so remember them.
+const v6Memo = new Map<string, string | null>();
 
 /**
- * normIp with a small memo, for parsers that meet the same clients over and over (resolvers, probes):
- * IPv6 canonicalisation is costly.
+ * Canonical address or null, for hot paths: IPv4 is checked by hand (the common case, no allocation: the
+ * text itself comes back), IPv6 goes through normIp with a small memo.
  */
-export function canonIp(s: string): string | null {
-  if (s.length > 45) return null; // longer than any address text: never memoised
-  let v = ipMemo.get(s);
-  if (v === undefined) {
-    v = normIp(s);
-    if (ipMemo.size >= 4096) ipMemo.clear();
-    ipMemo.set(s, v);
+export function canonIp(v: string): string | null {
+  const n = v.length;
+  if (n === 0 || n > 45) return null; // longer than any address text: never memoised
+  if (v.indexOf(':') >= 0) {
+    let c = v6Memo.get(v);
+    if (c === undefined) {
+      if (v6Memo.size >= 4096) v6Memo.clear();
+      v6Memo.set(v, (c = normIp(v)));
+    }
+    return c;
+  }
+  if (n < 7 || n > 15) return null;
+  let octets = 0, val = 0, digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0) return null;
+      octets++;
+      val = digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && val === 0) return null; // leading zero: not canonical
+      val = val * 10 + (c - 48);
+      if (val > 255) return null;
+      digits++;
+    } else return null;
+  }
+  return octets === 3 && digits > 0 ? v : null;
+}
+
+/** Decimal digits in s[a, b) → number, or -1. */
+export function num(s: string, a: number, b: number): number {
+  if (b <= a || b - a > 15) return -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
   }
   return v;
+}
+
+/** A port number in s[a, b), or -1. */
+export function port(s: string, a: number, b: number): number {
+  const v = num(s, a, b);
+  return v > 65535 ? -1 : v;
 }

@@ -1,14 +1,13 @@
 // conntrack: NAT translations from `conntrack -E` event lines (Linux netfilter connection tracking).
 // The hot path of a busy gateway, so this is a hand-written forward scanner: charCode tests and indexOf,
 // one slice per value kept, no regex, no split. See README.md for the mapping and its reasons.
-import { normIp } from '../../records/addr.ts';
 import type { NatEvent, NatRecord, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { isDigit, looksBinary } from '../common.ts';
+import { canonIp as ip, isDigit, looksBinary, num, port } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
-const SP = 32, TAB = 9, LBR = 91, DOT = 46, EQ = 61;
+const SP = 32, TAB = 9, LBR = 91, EQ = 61;
 
 export const conntrack: Parser = {
   name: 'conntrack',
@@ -184,57 +183,6 @@ function protoOf(s: string, a: number, b: number): Proto {
   else if (len === 6 && s.startsWith('icmpv6', a)) return 'icmpv6';
   return 'other'; // udplite, sctp, dccp, gre, unknown
 }
-
-// IPv6 canonicalisation goes through BigInt; the same few public and inside addresses recur, so remember them.
-const v6Cache = new Map<string, string | null>();
-
-/** Canonical address or null. IPv4 is checked by hand (the common case); IPv6 goes through normIp. */
-function ip(v: string): string | null {
-  const n = v.length;
-  if (n === 0) return null;
-  if (v.indexOf(':') >= 0) {
-    let c = v6Cache.get(v);
-    if (c === undefined) {
-      if (v6Cache.size >= 4096) v6Cache.clear();
-      v6Cache.set(v, (c = normIp(v)));
-    }
-    return c;
-  }
-  if (n < 7 || n > 15) return null;
-  let octets = 0, val = 0, digits = 0;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c === DOT) {
-      if (digits === 0) return null;
-      octets++;
-      val = digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && val === 0) return null; // leading zero: not canonical
-      val = val * 10 + (c - 48);
-      if (val > 255) return null;
-      digits++;
-    } else return null;
-  }
-  return octets === 3 && digits > 0 ? v : null;
-}
-
-function port(s: string, a: number, b: number): number {
-  const v = num(s, a, b);
-  return v > 65535 ? -1 : v;
-}
-
-/** Decimal digits in s[a, b) → number, or -1. */
-function num(s: string, a: number, b: number): number {
-  if (b <= a || b - a > 15) return -1;
-  let v = 0;
-  for (let i = a; i < b; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 
 function skipBlank(s: string, p: number): number {
   let c;

@@ -1,66 +1,14 @@
 // Helpers shared by the NAT-family parsers (ulogd2, cisco-asa, cisco-ios-nat, juniper-srx, fortigate, mikrotik):
 // canonical addresses without regexes, small number scanners, protocol names, record building and the
 // device stamps Cisco writes in front of its messages. Hot-path code: charCode tests and indexOf only.
-import { normIp } from '../../records/addr.ts';
 import type { NatEvent, NatRecord, PortBlockRecord, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime, SourceClock } from '../../time/types.ts';
 import { inferYear } from '../../time/year.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonIp as ip, looksBinary, num, port } from '../common.ts';
 import type { ParseContext, ParseResult } from '../parser.ts';
 
-const DOT = 46;
-
-// IPv6 canonicalisation goes through BigInt; the same few addresses recur, so remember them.
-const v6Cache = new Map<string, string | null>();
-
-/** Canonical address or null. IPv4 is checked by hand (the common case); IPv6 goes through normIp. */
-export function ip(v: string): string | null {
-  const n = v.length;
-  if (n === 0) return null;
-  if (v.indexOf(':') >= 0) {
-    let c = v6Cache.get(v);
-    if (c === undefined) {
-      if (v6Cache.size >= 4096) v6Cache.clear();
-      v6Cache.set(v, (c = normIp(v)));
-    }
-    return c;
-  }
-  if (n < 7 || n > 15) return null;
-  let octets = 0, val = 0, digits = 0;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c === DOT) {
-      if (digits === 0) return null;
-      octets++;
-      val = digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && val === 0) return null; // leading zero: not canonical (and not what devices write)
-      val = val * 10 + (c - 48);
-      if (val > 255) return null;
-      digits++;
-    } else return null;
-  }
-  return octets === 3 && digits > 0 ? v : null;
-}
-
-/** Decimal digits in s[a, b) → number, or -1 (empty, too long, or not digits). */
-export function num(s: string, a: number, b: number): number {
-  if (b <= a || b - a > 15) return -1;
-  let v = 0;
-  for (let i = a; i < b; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-/** A port number in s[a, b), or -1. */
-export function port(s: string, a: number, b: number): number {
-  const v = num(s, a, b);
-  return v > 65535 ? -1 : v;
-}
+export { canonIp as ip, num, port } from '../common.ts';
 
 /** The number in a whole string, or -1. */
 export const numOf = (s: string | undefined): number => (s === undefined ? -1 : num(s, 0, s.length));
