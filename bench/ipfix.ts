@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createSocket } from 'node:dgram';
 import { Ingestor } from '../src/ingest/pipeline.ts';
 import { createIpfixCollector } from '../src/inputs/ipfix/collector.ts';
 import { IpfixDecoder } from '../src/inputs/ipfix/decoder.ts';

@@ -10,7 +10,7 @@ import type { Micros, WhowasRecord } from '../records/record.ts';
 import type { Parser } from '../parsers/parser.ts';
 import type { DayBatch, Store } from '../store/store.ts';
 import type { SourceClock } from '../time/types.ts';
-import { buildDayBatches, mergeDayBatches, emptyStats, mergeStats, type IngestStats, type Pending } from './batch.ts';
+import { buildDayBatches, mergeDayBatches, emptyStats, mergeStats, type Pending } from './batch.ts';
 import type { ClockSpec, ParsePool, ParseTask } from './parse-pool.ts';
 
 export { emptyStats, type IngestStats } from './batch.ts';

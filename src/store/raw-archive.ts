@@ -1,6 +1,6 @@
 // The raw archive: original lines kept as evidence, compressed in chunks beside the records of the same day.
-// Records carry a 64-bit reference (chunk id × 2^16 + index) instead of the line, which keeps the record
-// tables small and the lines cheap (a chunk of similar log lines deflates ~8-10×).
+// Records carry the line's number in the day instead of the line (the day's raw_chunk index says which
+// chunk holds it), which keeps the record tables small and the lines cheap (similar lines compress ~5-6×).
 import { promisify } from 'node:util';
 import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants, inflateRawSync } from 'node:zlib';
 import type { Micros } from '../records/record.ts';
@@ -49,14 +49,6 @@ export function decodeChunk(data: Uint8Array): RawChunk {
   const doc = JSON.parse(inflate(data).toString('utf8')) as { v: number; r0: number; d: number[]; l: string[] };
   if (doc.v !== 1) throw new Error(`unknown raw chunk version ${doc.v}`);
   return { lines: doc.l, received: doc.d.map((d) => doc.r0 + d) };
-}
-
-export function makeRawRef(chunkId: number, index: number): number {
-  return chunkId * MAX_CHUNK_LINES + index;
-}
-
-export function splitRawRef(ref: number): { chunkId: number; index: number } {
-  return { chunkId: Math.floor(ref / MAX_CHUNK_LINES), index: ref % MAX_CHUNK_LINES };
 }
 
 /** Brotli (current); raw deflate for chunks written before the switch (a brotli stream never inflates as one). */
