@@ -2,7 +2,7 @@
 import { UsageError } from './args.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }> = {
-  serve: { summary: 'run the server: syslog inputs, embedded store, HTTP API', load: () => import('./serve.ts') },
+  serve: { summary: 'run the server: syslog and IPFIX inputs, embedded store, HTTP API', load: () => import('./serve.ts') },
   ingest: { summary: 'read log files of a given format into the store', load: () => import('./ingest.ts') },
   trace: { summary: 'who was behind <ip>[:<port>] at a time: NAT → inside host → MAC → user', load: () => import('./trace.ts') },
   dns: { summary: 'which clients looked up a name (exact or *.suffix) in a time range, traced to MAC and user', load: () => import('./dns.ts') },
