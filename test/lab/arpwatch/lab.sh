@@ -45,29 +45,9 @@ PY=/usr/bin/python3
 exec 9>/run/wa-lab.lock
 flock -w 120 9 || die "another arpwatch lab run holds /run/wa-lab.lock"
 
-ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+. "$(dirname "${BASH_SOURCE[0]}")/../netns.sh"
+cleanup() { cleanup_lab; }
 
-cleanup() {
-  local ns p
-  if [[ -s ${RUN:-/nonexistent}/syslogd.pid ]]; then kill "$(<"$RUN/syslogd.pid")" 2>/dev/null || true; fi
-  for ns in "${NSES[@]}"; do
-    if ns_exists "$ns"; then
-      for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-    fi
-  done
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    local left=0
-    for ns in "${NSES[@]}"; do ns_exists "$ns" && [[ -n $(ip netns pids "$ns" 2>/dev/null) ]] && left=1; done
-    ((left == 0)) && break
-    sleep 0.2
-  done
-  for ns in "${NSES[@]}"; do
-    if ns_exists "$ns"; then
-      for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
-    fi
-  done
-}
 on_exit() {
   local rc=$?
   cleanup

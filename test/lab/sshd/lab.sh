@@ -43,30 +43,8 @@ done
 exec 9>/run/ws-sshd-lab.lock
 flock -w 60 9 || die "another sshd lab run holds /run/ws-sshd-lab.lock"
 
-ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
-
-cleanup() {
-  local ns p
-  if [[ -d ${RUN:-/nonexistent} ]]; then
-    for f in "$RUN"/*.pid; do
-      [[ -s $f ]] || continue
-      p=$(<"$f")
-      [[ $p =~ ^[0-9]+$ ]] && kill -TERM "$p" 2>/dev/null || true
-    done
-  fi
-  for ns in "${NSES[@]}"; do
-    if ns_exists "$ns"; then
-      for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-    fi
-  done
-  sleep 0.2
-  for ns in "${NSES[@]}"; do
-    if ns_exists "$ns"; then
-      for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
-    fi
-  done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../netns.sh"
+cleanup() { cleanup_lab; }
 
 on_exit() {
   local rc=$?
