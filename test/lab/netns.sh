@@ -47,3 +47,26 @@ cleanup_lab() {
   done
   rmdir /etc/netns 2>/dev/null || true
 }
+
+# Poll a command until it succeeds: wait_for SECONDS DESCRIPTION CMD... (the caller defines die).
+wait_for() {
+  local secs=$1 what=$2
+  shift 2
+  local deadline=$(($(date +%s%N) + secs * 1000000000))
+  until "$@" >/dev/null 2>&1; do
+    (($(date +%s%N) < deadline)) || die "timed out after ${secs}s waiting for: $what"
+    sleep 0.05
+  done
+}
+
+# Start a long-running program inside a namespace with its real pid in $RUN/NAME.pid:
+# bgrun NS NAME STDOUT-FILE CMD...
+bgrun() {
+  local ns=$1 name=$2 stdout=$3
+  shift 3
+  ip netns exec "$ns" sh -c 'echo $$ > "$0"; exec "$@"' "$RUN/$name.pid" "$@" \
+    >"$stdout" 2>"$RUN/$name.err" </dev/null 9>&- &
+  wait_for 5 "$name to start" test -s "$RUN/$name.pid"
+}
+
+alive() { [[ -s $RUN/$1.pid ]] && kill -0 "$(<"$RUN/$1.pid")" 2>/dev/null; }

@@ -101,6 +101,22 @@ function monthAt(s: string, p: number): number {
   }
 }
 
+/** "hh:mm:ss[.fraction]" at i → its fields (fraction kept to µs) and where it ends, or null. */
+function wallClock(s: string, i: number): { hour: number; minute: number; second: number; micros: number; end: number } | null {
+  const hour = d2(s, i), minute = d2(s, i + 3), second = d2(s, i + 6);
+  if (hour < 0 || minute < 0 || second < 0 || s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58) return null;
+  i += 8;
+  let micros = 0;
+  if (s.charCodeAt(i) === 46) {
+    let k = 0;
+    i++;
+    for (let d; (d = s.charCodeAt(i) - 48) >= 0 && d <= 9; i++, k++) if (k < 6) micros = micros * 10 + d;
+    if (k === 0) return null;
+    for (; k < 6; k++) micros *= 10;
+  }
+  return { hour, minute, second, micros, end: i };
+}
+
 function d2(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48, b = s.charCodeAt(i + 1) - 48;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
@@ -166,17 +182,10 @@ function stampAt(s: string, p0: number, to: number, clock: SourceClock): FoundSt
     year = y1 * 100 + y2;
     i += 5;
   }
-  const hour = d2(s, i), minute = d2(s, i + 3), second = d2(s, i + 6);
-  if (hour < 0 || minute < 0 || second < 0 || s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58) return null;
-  i += 8;
-  let micros = 0;
-  if (s.charCodeAt(i) === 46) {
-    let k = 0;
-    i++;
-    for (let d; (d = s.charCodeAt(i) - 48) >= 0 && d <= 9; i++, k++) if (k < 6) micros = micros * 10 + d;
-    if (k === 0) return null;
-    for (; k < 6; k++) micros *= 10;
-  }
+  const clk = wallClock(s, i);
+  if (!clk) return null;
+  const { hour, minute, second, micros } = clk;
+  i = clk.end;
   const stampEnd = i;
   // Optional zone word: letters only, then ':' / ' ' / end.
   let utc = false;
@@ -230,17 +239,10 @@ export function parseIso(s: string, p: number): IsoStamp | null {
   const sep = s.charCodeAt(p + 10);
   if (sep !== 84 && sep !== 32) return null;
   let i = p + 11;
-  const hour = d2(s, i), minute = d2(s, i + 3), second = d2(s, i + 6);
-  if (hour < 0 || minute < 0 || second < 0 || s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58) return null;
-  i += 8;
-  let micros = 0;
-  if (s.charCodeAt(i) === 46) {
-    let k = 0;
-    i++;
-    for (let d; (d = s.charCodeAt(i) - 48) >= 0 && d <= 9; i++, k++) if (k < 6) micros = micros * 10 + d;
-    if (k === 0) return null;
-    for (; k < 6; k++) micros *= 10;
-  }
+  const clk = wallClock(s, i);
+  if (!clk) return null;
+  const { hour, minute, second, micros } = clk;
+  i = clk.end;
   let offset = NaN;
   const z = s.charCodeAt(i);
   if (z === 90 || z === 122) {

@@ -62,16 +62,6 @@ rm -rf "$RUN"
 rm -f "$OUT"/{syslog.log,kernel.log,expected.json}
 mkdir -p "$RUN/dev"
 
-wait_for() { # SECONDS DESCRIPTION CMD...
-  local secs=$1 what=$2
-  shift 2
-  local deadline=$(($(date +%s%N) + secs * 1000000000))
-  until "$@" >/dev/null 2>&1; do
-    (($(date +%s%N) < deadline)) || die "timed out after ${secs}s waiting for: $what"
-    sleep 0.1
-  done
-}
-
 # --- a syslog receiver on a private socket: one datagram per line, as it arrived ------------------------
 cat >"$RUN/syslogd.py" <<'EOF'
 import os, socket, sys

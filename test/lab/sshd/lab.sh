@@ -62,16 +62,6 @@ rm -f "$OUT/devlog.log" "$OUT/expected.json"
 mkdir -p "$RUN/home/anna/.ssh" "$RUN/home/ben/.ssh" "$RUN/pam.d" "$RUN/keys"
 chmod 755 "$OUT" "$RUN" "$RUN/home"
 
-wait_for() { # SECONDS DESCRIPTION CMD...
-  local secs=$1 what=$2
-  shift 2
-  local deadline=$(($(date +%s%N) + secs * 1000000000))
-  until "$@" >/dev/null 2>&1; do
-    (($(date +%s%N) < deadline)) || die "timed out after ${secs}s waiting for: $what"
-    sleep 0.05
-  done
-}
-
 # --- namespaces: the server on a bridge, one veth per client ------------------------------------------------
 log "building namespaces ${NSES[*]}"
 for ns in "${NSES[@]}"; do

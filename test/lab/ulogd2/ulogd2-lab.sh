@@ -68,26 +68,6 @@ rm -rf "$RUN"
 rm -f "$OUT"/{ulogd-events.json,ulogd-default.json,outside.pcap.txt,responder.log,expected.json}
 mkdir -p "$RUN"
 
-wait_for() { # SECONDS DESCRIPTION CMD...
-  local secs=$1 what=$2
-  shift 2
-  local deadline=$(($(date +%s%N) + secs * 1000000000))
-  until "$@" >/dev/null 2>&1; do
-    (($(date +%s%N) < deadline)) || die "timed out after ${secs}s waiting for: $what"
-    sleep 0.1
-  done
-}
-
-# Start a long-running program in a namespace with its real pid in $RUN/NAME.pid: bgrun NS NAME STDOUT CMD...
-bgrun() {
-  local ns=$1 name=$2 stdout=$3
-  shift 3
-  ip netns exec "$ns" sh -c 'echo $$ > "$0"; exec "$@"' "$RUN/$name.pid" "$@" \
-    >"$stdout" 2>"$RUN/$name.err" </dev/null 9>&- &
-  wait_for 5 "$name to start" test -s "$RUN/$name.pid"
-}
-
-alive() { [[ -s $RUN/$1.pid ]] && kill -0 "$(<"$RUN/$1.pid")" 2>/dev/null; }
 
 # ---------------------------------------------------------------------------------------------------------
 log "building namespaces ${NSES[*]}"
