@@ -11,7 +11,7 @@ import { getParser } from '../src/parsers/registry.ts';
 import { DuckDbStore } from '../src/store/duckdb/index.ts';
 import { trace } from '../src/trace/trace.ts';
 import { generateCampus } from './campus.ts';
-import { parserRates } from './parsers.ts';
+import { parserRateLines, parserRates } from './parsers.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '1000000,10000000').split(',').map(Number);
 const out = join('bench', 'out');
@@ -25,7 +25,7 @@ function pct(xs: number[], p: number): number {
 
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 console.log('\nparse only (one core, lines/s):');
-for (const [name, rate] of Object.entries(await parserRates())) console.log(`  ${name.padEnd(20)} ${Math.round(rate).toLocaleString('en')}`);
+for (const line of parserRateLines(await parserRates())) console.log(line);
 
 const rows: string[] = [];
 for (const events of sizes) {
