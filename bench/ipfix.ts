@@ -97,7 +97,7 @@ async function main(): Promise<void> {
 
   if (process.env.IPFIX_BENCH_DECODER_ONLY) return;
   // 2. Over UDP, into an Ingestor.
-  const counting = { engine: 'count', records: 0, writeDay: async (b: DayBatch) => void (counting.records += b.records.length + (b.nat?.n ?? 0)) };
+  const counting = { engine: 'count', records: 0, writeDay: async (b: DayBatch) => void (counting.records += b.records.length + (b.nat ?? []).reduce((n, c) => n + c.n, 0)) };
   await viaUdp('collector → Ingestor → counting store', counting as unknown as Store, () => counting.records, events);
   const dir = mkdtempSync(join(tmpdir(), 'wi-ipfix-bench-'));
   const store = await DuckDbStore.open(dir);
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const wrapped = Object.create(store) as Store;
   wrapped.writeDay = async (b: DayBatch) => {
     await store.writeDay(b);
-    stored += b.records.length + (b.nat?.n ?? 0);
+    stored += b.records.length + (b.nat ?? []).reduce((n, c) => n + c.n, 0);
   };
   await viaUdp('collector → Ingestor → DuckDB (committed)', wrapped, () => stored, events, async () => store.checkpoint());
   const st = await store.stats();

@@ -5,10 +5,10 @@ import type { Kind, Micros, NatRecord, UnparsedRecord, WhowasRecord } from '../r
 import type { ParseContext, Parser } from '../parsers/parser.ts';
 import { parseMessage, type Outcome } from '../parsers/run.ts';
 import { encodeChunkSync, MAX_CHUNK_LINES, RAW_CHUNK_LINES } from '../store/raw-archive.ts';
-import type { DayBatch, NatColumns } from '../store/store.ts';
+import type { DayBatch } from '../store/store.ts';
 import { dayOf } from '../store/store.ts';
 import type { SourceClock } from '../time/types.ts';
-import { concatNat, NatColumnBuilder } from '../store/nat-columns.ts';
+import { NatColumnBuilder } from '../store/nat-columns.ts';
 
 export interface IngestStats {
   lines: number;
@@ -64,30 +64,51 @@ export interface BatchOptions {
 
 interface DayParts {
   day: string;
+  /** Lines of the day so far (encode: lineCount counts them; `lines` holds only those not yet compressed). */
+  lineCount: number;
   lines: string[];
   received: Micros[];
+  chunks: { data: Uint8Array; lines: number }[];
   records: { rec: WhowasRecord; line: number }[];
   nat: NatColumnBuilder;
 }
 
-export function buildDayBatches(parser: Parser, batch: Pending[], opts: BatchOptions, s: IngestStats): DayBatch[] {
-  const byDay = new Map<string, DayParts>();
-  let ctx: ParseContext | undefined;
-  let ctxReceivedSecond = -1;
-  for (const m of batch) {
+/**
+ * Messages → day batches, one message at a time. With `encode`, every full chunk of lines is compressed as
+ * soon as it fills and its strings dropped, so a worker holds a few hundred lines, not its whole range:
+ * what the garbage collector must copy and promote stays small (a bulk load's GC cost is mostly that).
+ */
+export class DayBatcher {
+  private readonly byDay = new Map<string, DayParts>();
+  private ctx: ParseContext | undefined;
+  private ctxReceivedSecond = -1;
+
+  constructor(
+    private readonly parser: Parser,
+    private readonly opts: BatchOptions,
+    private readonly s: IngestStats,
+    /** Expected NAT rows per day (sizes the column arrays once instead of growing them). */
+    private readonly natHint = 1024,
+  ) {}
+
+  add(m: Pending): void {
+    const s = this.s;
+    const opts = this.opts;
     s.lines++;
     // One clock per second of receive time is plenty for year inference and cheap.
     const sec = Math.floor(m.received / 1_000_000);
-    if (!ctx || sec !== ctxReceivedSecond) {
+    let ctx = this.ctx;
+    if (!ctx || sec !== this.ctxReceivedSecond) {
       ctx = { clock: opts.clock(m.received), source: opts.source, received: m.received };
-      ctxReceivedSecond = sec;
-    } else ctx = { clock: ctx.clock, source: opts.source, received: m.received };
-    const res = m.records ? decoded(m, opts.source) : parseMessage(parser, m.raw, ctx);
+      this.ctxReceivedSecond = sec;
+    } else if (ctx.received !== m.received) ctx = { clock: ctx.clock, source: opts.source, received: m.received };
+    this.ctx = ctx;
+    const res = m.records ? decoded(m, opts.source) : parseMessage(this.parser, m.raw, ctx);
     if (res.status === 'skip') {
       const why = res.reason ?? 'no binding';
       s.skipped++;
       s.skipReasons[why] = (s.skipReasons[why] ?? 0) + 1;
-      continue;
+      return;
     }
     if (res.status === 'unparsed') {
       const why = res.reason ?? 'not understood';
@@ -109,35 +130,57 @@ export function buildDayBatches(parser: Parser, batch: Pending[], opts: BatchOpt
       }
       if (opts.resolver && r.kind === 'dnsquery' && !r.resolver) r.resolver = opts.resolver;
       const day = dayOf(r.ts);
-      let db = byDay.get(day);
-      if (!db) byDay.set(day, (db = { day, lines: [], received: [], records: [], nat: new NatColumnBuilder() }));
+      let db = this.byDay.get(day);
+      if (!db) {
+        db = { day, lineCount: 0, lines: [], received: [], chunks: [], records: [], nat: new NatColumnBuilder(opts.encode ? this.natHint : 16) };
+        this.byDay.set(day, db);
+      }
       // A message's line is stored once per day it has records in (almost always exactly one).
       if (db !== lastDay) {
-        line = db.lines.length;
+        line = db.lineCount++;
         db.lines.push(m.raw);
         db.received.push(m.received);
         lastDay = db;
+        if (opts.encode && db.lines.length === RAW_CHUNK_LINES) compressLines(db);
       }
-      if (opts.encode && r.kind === 'nat') db.nat.add(r as NatRecord, line);
-      else db.records.push({ rec: r, line });
+      if (opts.encode && r.kind === 'nat') db.nat.add(r as NatRecord, chunkPos(line));
+      else db.records.push({ rec: r, line: opts.encode ? chunkPos(line) : line });
     }
   }
-  return [...byDay.values()].map((d) => (opts.encode ? encoded(d, opts.source) : { day: d.day, source: opts.source, lines: d.lines, received: d.received, records: d.records }));
+
+  finish(): DayBatch[] {
+    const out: DayBatch[] = [];
+    for (const d of this.byDay.values()) {
+      if (!this.opts.encode) {
+        out.push({ day: d.day, source: this.opts.source, lines: d.lines, received: d.received, records: d.records });
+        continue;
+      }
+      if (d.lines.length) compressLines(d);
+      const b: DayBatch = { day: d.day, source: this.opts.source, lines: [], received: [], chunks: d.chunks, records: d.records };
+      if (d.nat.size) b.nat = [d.nat.finish()];
+      out.push(b);
+    }
+    this.byDay.clear();
+    return out;
+  }
 }
 
-/** Lines → compressed chunks; flat line numbers → chunk positions (chunk × 65536 + index). */
-function encoded(d: DayParts, source: string): DayBatch {
-  const chunks: { data: Uint8Array; lines: number }[] = [];
-  for (let i = 0; i < d.lines.length; i += RAW_CHUNK_LINES) {
-    const lines = d.lines.slice(i, i + RAW_CHUNK_LINES);
-    chunks.push({ data: encodeChunkSync({ lines, received: d.received.slice(i, i + RAW_CHUNK_LINES) }), lines: lines.length });
-  }
-  const pos = (line: number) => Math.floor(line / RAW_CHUNK_LINES) * MAX_CHUNK_LINES + (line % RAW_CHUNK_LINES);
-  for (const r of d.records) r.line = pos(r.line);
-  d.nat.mapLines(pos);
-  const out: DayBatch = { day: d.day, source, lines: [], received: [], chunks, records: d.records };
-  if (d.nat.size) out.nat = d.nat.finish();
-  return out;
+export function buildDayBatches(parser: Parser, batch: Pending[], opts: BatchOptions, s: IngestStats): DayBatch[] {
+  const b = new DayBatcher(parser, opts, s, batch.length);
+  for (const m of batch) b.add(m);
+  return b.finish();
+}
+
+/** A day's flat line number → its chunk position (chunk × 65536 + index), as encoded batches carry them. */
+function chunkPos(line: number): number {
+  return Math.floor(line / RAW_CHUNK_LINES) * MAX_CHUNK_LINES + (line % RAW_CHUNK_LINES);
+}
+
+/** The day's lines not yet compressed → one chunk (a full one but for the day's last). */
+function compressLines(d: DayParts): void {
+  d.chunks.push({ data: encodeChunkSync({ lines: d.lines, received: d.received }), lines: d.lines.length });
+  d.lines = [];
+  d.received = [];
 }
 
 function decoded(m: Pending, source: string): Outcome {
@@ -152,19 +195,24 @@ function decoded(m: Pending, source: string): Outcome {
   return bad ? { status: 'unparsed', records, reason: bad.reason } : { status: 'records', records };
 }
 
-/** Encoded batches of one day and source, in order, as one batch: one commit instead of several. */
+/**
+ * Encoded batches of one day and source, in order, as one batch: one commit instead of several. NAT column
+ * parts are kept as they are (their line positions shifted in place): no copy of millions of rows.
+ */
 export function mergeDayBatches(parts: DayBatch[]): DayBatch {
   if (parts.length === 1) return parts[0]!;
   const first = parts[0]!;
-  const out: DayBatch = { day: first.day, source: first.source, lines: [], received: [], chunks: [], records: [] };
-  const nats: { c: NatColumns; shift: number }[] = [];
+  const out: DayBatch = { day: first.day, source: first.source, lines: [], received: [], chunks: [], records: [], nat: [] };
   for (const b of parts) {
     if (!b.chunks) throw new Error('only encoded day batches merge');
     const shift = out.chunks!.length * MAX_CHUNK_LINES;
     for (const r of b.records) out.records.push({ rec: r.rec, line: r.line + shift });
-    out.chunks!.push(...b.chunks);
-    if (b.nat) nats.push({ c: b.nat, shift });
+    for (const c of b.chunks) out.chunks!.push(c);
+    for (const c of b.nat ?? []) {
+      if (shift) for (let i = 0; i < c.n; i++) c.line[i] = c.line[i]! + shift;
+      out.nat!.push(c);
+    }
   }
-  if (nats.length) out.nat = concatNat(nats);
+  if (!out.nat!.length) delete out.nat;
   return out;
 }

@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { getParser } from '../parsers/registry.ts';
 import { makeClock } from '../time/clock.ts';
 import { natBuffers } from '../store/nat-columns.ts';
-import { buildDayBatches, emptyStats } from './batch.ts';
+import { DayBatcher, emptyStats } from './batch.ts';
 import type { ParseTask, ParseTaskResult } from './parse-pool.ts';
 import type { IngestStats, Pending } from './batch.ts';
 
@@ -16,7 +16,7 @@ let readBuf = Buffer.alloc(0);
  * before; the last line runs past `end` to its LF. Lines over maxLine bytes are cut (at a character
  * boundary) and counted, as LineFramer does.
  */
-function fileLines(f: { path: string; start: number; end: number; maxLine: number }, stats: IngestStats): Pending[] {
+function fileLines(f: { path: string; start: number; end: number; maxLine: number }, stats: IngestStats, each: (m: Pending) => void): void {
   const fd = openSync(f.path, 'r');
   try {
     const from = Math.max(0, f.start - 1); // one byte back: is `start` itself a line start?
@@ -33,11 +33,10 @@ function fileLines(f: { path: string; start: number; end: number; maxLine: numbe
     let pos = 0;
     if (f.start > 0) {
       const lf = readBuf.indexOf(10, 0);
-      if (lf < 0 || lf >= n) return [];
+      if (lf < 0 || lf >= n) return;
       pos = lf + 1; // the first line starting at or after `start`
     }
     const stop = f.end - from; // lines must start before this
-    const out: Pending[] = [];
     while (pos < n && pos < stop) {
       let lf = readBuf.indexOf(10, pos);
       if (lf < 0 || lf >= n) lf = n;
@@ -47,10 +46,9 @@ function fileLines(f: { path: string; start: number; end: number; maxLine: numbe
         while (end > pos && (readBuf[end]! & 0xc0) === 0x80) end--;
         stats.unparsedReasons['line over 1 MiB, cut'] = (stats.unparsedReasons['line over 1 MiB, cut'] ?? 0) + 1;
       }
-      if (end > pos) out.push({ raw: readBuf.toString('utf8', pos, end), received });
+      if (end > pos) each({ raw: readBuf.toString('utf8', pos, end), received });
       pos = lf + 1;
     }
-    return out;
   } finally {
     closeSync(fd);
   }
@@ -62,9 +60,14 @@ parentPort!.on('message', (t: ParseTask) => {
     const fixed = t.clock.reference !== undefined ? makeClock({ zone: t.clock.zone, year: t.clock.year, reference: t.clock.reference }) : undefined;
     const clock = fixed ? () => fixed : (received: number) => makeClock({ zone: t.clock.zone, year: t.clock.year, reference: received });
     const stats = emptyStats();
-    const msgs = t.file ? fileLines(t.file, stats) : t.lines!.map((raw, i) => ({ raw, received: t.received![i]! }));
-    const batches = buildDayBatches(parser, msgs, { source: t.source, clock, trackSkew: t.trackSkew, resolver: t.resolver, encode: true }, stats);
-    const transfer = batches.flatMap((b) => (b.nat ? natBuffers(b.nat) : []));
+    // Lines stream through the batcher (never a list of the range's messages: see DayBatcher).
+    const expected = t.file ? Math.ceil((t.file.end - t.file.start) / 150) : t.lines!.length;
+    const batcher = new DayBatcher(parser, { source: t.source, clock, trackSkew: t.trackSkew, resolver: t.resolver, encode: true }, stats, expected);
+    const add = (m: Pending) => batcher.add(m);
+    if (t.file) fileLines(t.file, stats, add);
+    else for (let i = 0; i < t.lines!.length; i++) add({ raw: t.lines![i]!, received: t.received![i]! });
+    const batches = batcher.finish();
+    const transfer = batches.flatMap((b) => (b.nat ?? []).flatMap(natBuffers));
     const res: ParseTaskResult = { id: t.id, stats, batches };
     parentPort!.postMessage(res, transfer);
   } catch (e) {

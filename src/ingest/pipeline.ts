@@ -132,7 +132,7 @@ export class Ingestor {
         const have = this.gathered.get(b.day);
         if (have) have.push(b);
         else this.gathered.set(b.day, [b]);
-        this.gatheredRows += b.records.length + (b.nat?.n ?? 0);
+        this.gatheredRows += b.records.length + (b.nat ?? []).reduce((n, c) => n + c.n, 0);
       }
       if (this.gatheredRows >= (this.opts.commitRows ?? 491_520)) await this.commitGathered();
     });

@@ -21,8 +21,8 @@ export function flagBits(f: TimeFlags | undefined): number {
 export function emptyNatColumns(capacity: number): NatColumns {
   return {
     n: 0,
-    ts: new BigInt64Array(capacity),
-    tsAlt: new BigInt64Array(capacity),
+    ts: new Float64Array(capacity),
+    tsAlt: new Float64Array(capacity),
     tflags: new Uint8Array(capacity),
     event: new Uint8Array(capacity),
     proto: new Uint8Array(capacity),
@@ -58,7 +58,12 @@ export function trimmed(c: NatColumns): NatColumns {
 }
 
 export class NatColumnBuilder {
-  private c = emptyNatColumns(1024);
+  private c: NatColumns;
+
+  /** `capacity`: rows expected (grown by doubling past it). */
+  constructor(capacity = 1024) {
+    this.c = emptyNatColumns(Math.max(16, capacity));
+  }
 
   get size(): number {
     return this.c.n;
@@ -68,8 +73,8 @@ export class NatColumnBuilder {
     let c = this.c;
     if (c.n === c.ts.length) c = this.c = resized(c, c.n * 2);
     const i = c.n++;
-    c.ts[i] = BigInt(r.ts);
-    if (r.tsAlt !== undefined) c.tsAlt[i] = BigInt(r.tsAlt);
+    c.ts[i] = r.ts;
+    if (r.tsAlt !== undefined) c.tsAlt[i] = r.tsAlt;
     c.tflags[i] = flagBits(r.flags);
     const ev = EVENT_CODE.get(r.event);
     const pr = PROTO_CODE.get(r.proto);

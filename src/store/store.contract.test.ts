@@ -159,6 +159,33 @@ for (const impl of IMPLS) {
       assert.equal((await store.leases({ from: nextDay - S, to: nextDay + S, ip: '10.9.9.7' })).length, 0);
     });
 
+    it('nat: thousands of rows in one batch, with and without destinations and ambiguous stamps, read back row for row', async () => {
+      // Over two 2,048-row append slices, so that a slice following one with missing destinations is checked.
+      const t1 = T0 + 3600 * S;
+      const recs: WhowasRecord[] = Array.from({ length: 5000 }, (_, i) => ({
+        kind: 'nat', ...base(t1 + i * 1000, `bulk ${i}`), event: i % 2 ? 'destroy' : 'new', proto: i % 5 ? 'tcp' : 'udp',
+        inIp: `10.8.${i >> 8}.${i & 255}`, inPort: 20000 + i, pubIp: '203.0.113.77', pubPort: 1024 + i,
+        ...(i % 3 === 1 ? {} : { dstIp: `198.51.100.${i % 200}`, dstPort: 443 }),
+        ...(i % 1000 === 7 ? { tsAlt: t1 + i * 1000 - 3600 * S, flags: { ambiguous: true } } : {}),
+      }) as WhowasRecord);
+      await store.writeDay(batch(recs)[0]!);
+      const got = await store.nat({ from: t1, to: t1 + 5000 * 1000, pubIp: '203.0.113.77', limit: 10_000 });
+      assert.equal(got.length, 5000);
+      got.sort((a, b) => a.ts - b.ts);
+      for (let i = 0; i < 5000; i++) {
+        const g = got[i]!;
+        assert.equal(g.ts, t1 + i * 1000);
+        assert.equal(g.inPort, 20000 + i);
+        assert.equal(g.pubPort, 1024 + i);
+        assert.equal(g.inIp, `10.8.${i >> 8}.${i & 255}`);
+        assert.equal(g.dstIp, i % 3 === 1 ? undefined : `198.51.100.${i % 200}`, `row ${i}`);
+        assert.equal(g.dstPort, i % 3 === 1 ? undefined : 443, `row ${i}`);
+        assert.equal(g.tsAlt, i % 1000 === 7 ? t1 + i * 1000 - 3600 * S : undefined, `row ${i}`);
+      }
+      const ev = await store.evidence([got[4321]!.ref]);
+      assert.equal(ev.get(got[4321]!.ref)!.line, 'bulk 4321');
+    });
+
     it('data survives close and reopen', async () => {
       await store.close();
       store = await impl.open(dir);
@@ -171,7 +198,7 @@ for (const impl of IMPLS) {
       assert.equal((await store.evidence([x!.ref])).get(x!.ref)!.line, 'after reopen');
       const stats = await store.stats();
       assert.ok(stats.totalBytes > 0);
-      assert.equal(stats.days[0]!.rows.nat, 5);
+      assert.equal(stats.days[0]!.rows.nat, 5005);
     });
   });
 }

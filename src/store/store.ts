@@ -27,8 +27,8 @@ export interface DayBatch {
   chunks?: { data: Uint8Array; lines: number }[];
   /** Records with the position of the line they came from. */
   records: { rec: WhowasRecord; line: number }[];
-  /** NAT records in column form (the hot path); never also in `records`. */
-  nat?: NatColumns;
+  /** NAT records in column form (the hot path), in parts as batches were merged; never also in `records`. */
+  nat?: NatColumns[];
 }
 
 /**
@@ -38,10 +38,10 @@ export interface DayBatch {
  */
 export interface NatColumns {
   n: number;
-  /** Event time, UTC µs. */
-  ts: BigInt64Array;
+  /** Event time, UTC µs (doubles hold µs exactly until the year 2255, and need no BigInt per row). */
+  ts: Float64Array;
   /** tsAlt for an ambiguous local stamp, else 0. */
-  tsAlt: BigInt64Array;
+  tsAlt: Float64Array;
   /** Time flag bits (FLAG_BITS). */
   tflags: Uint8Array;
   event: Uint8Array;

@@ -24,7 +24,7 @@ import {
 } from '@duckdb/node-api';
 import { FLAG_BITS, type Kind, type Micros, type NatRecord, type TimeFlags, type WhowasRecord } from '../../records/record.ts';
 import { bigIntToIp, ipToBigInt, ipWords, macToNumber, numberToMac, normIp, normMac, wordsToIp } from '../../records/addr.ts';
-import { concatNat, NatColumnBuilder } from '../nat-columns.ts';
+import { NatColumnBuilder } from '../nat-columns.ts';
 import { decodeChunk, encodeChunk, MAX_CHUNK_LINES, RAW_CHUNK_LINES } from '../raw-archive.ts';
 import type {
   BindingQuery,
@@ -314,14 +314,15 @@ export class DuckDbStore implements Store {
       records = records.map((r) => ({ rec: r.rec, line: Math.floor(r.line / RAW_CHUNK_LINES) * CHUNK_POS + (r.line % RAW_CHUNK_LINES) }));
     }
     // NAT rows always take the column path; records that arrive as objects are turned into columns here.
-    let nat = batch.nat;
+    const nat = batch.nat ? [...batch.nat] : [];
     const natObjects = records.filter((r) => r.rec.kind === 'nat');
     if (natObjects.length) {
-      const b = new NatColumnBuilder();
+      const b = new NatColumnBuilder(natObjects.length);
       for (const r of natObjects) b.add(r.rec as NatRecord, r.line);
-      nat = nat ? concatNat([{ c: nat, shift: 0 }, { c: b.finish(), shift: 0 }]) : b.finish();
+      nat.push(b.finish());
       records = records.filter((r) => r.rec.kind !== 'nat');
     }
+    const natRows = nat.reduce((n, c) => n + c.n, 0);
     const allChunks = chunks;
     await this.serialWrite(async () => {
       const d = (await this.attach(batch.day, true))!;
@@ -337,20 +338,20 @@ export class DuckDbStore implements Store {
       let lineNo = d.nextLine;
       for (const c of allChunks) (firstLines.push(lineNo), (lineNo += c.lines));
       const toRef = (pos: number) => firstLines[Math.floor(pos / CHUNK_POS)]! + (pos % CHUNK_POS);
-      const peers = nat ? await this.loadPeers(d) : undefined;
+      const peers = natRows ? await this.loadPeers(d) : undefined;
       const newPeers: PeerKey[] = [];
-      const publics = nat || byKind.has('portblock') ? await this.loadPublics(d) : undefined;
+      const publics = natRows || byKind.has('portblock') ? await this.loadPublics(d) : undefined;
       const newPublics: string[] = [];
       const addPublic = (ip: string) => {
         if (!publics!.has(ip)) (publics!.add(ip), newPublics.push(ip));
       };
       for (const { rec } of byKind.get('portblock') ?? []) addPublic((rec as { pubIp: string }).pubIp);
-      if (nat) for (const ip of distinctIps(nat.pubIp, nat.n)) addPublic(ip);
+      for (const c of nat) for (const ip of distinctIps(c.pubIp, c.n)) addPublic(ip);
       let rawStart = -1;
       await this.w.run('BEGIN TRANSACTION');
       try {
         for (const [kind, items] of byKind) await this.appendRows(d, kind, items, toRef);
-        if (nat) await this.appendNat(d, nat, toRef, peers!, newPeers);
+        if (natRows) await this.appendNat(d, nat, toRef, peers!, newPeers);
         if (newPeers.length) await this.appendPeers(d, newPeers);
         for (const ip of newPublics) {
           const h = this.ipHalves(ip);
@@ -373,7 +374,7 @@ export class DuckDbStore implements Store {
         d.chunkIndex = undefined;
         if (d.rows) {
           for (const [kind, items] of byKind) d.rows[kind] = (d.rows[kind] ?? 0) + items.length;
-          if (nat) d.rows.nat = (d.rows.nat ?? 0) + nat.n;
+          if (natRows) d.rows.nat = (d.rows.nat ?? 0) + natRows;
         }
       } catch (e) {
         await this.w.run('ROLLBACK').catch(() => undefined);
@@ -390,7 +391,7 @@ export class DuckDbStore implements Store {
    * NAT columns → DuckDB vectors by typed-array copies: no value object per cell. Addresses are written
    * as their two 64-bit halves; destinations go through the day's dictionary (`peer`).
    */
-  private async appendNat(d: Day, c: NatColumns, toRef: (pos: number) => number, peers: Map<number | string, number>, newPeers: PeerKey[]): Promise<void> {
+  private async appendNat(d: Day, parts: NatColumns[], toRef: (pos: number) => number, peers: Map<number | string, number>, newPeers: PeerKey[]): Promise<void> {
     const cols = columnsOf('nat');
     const types = cols.map((col) => (col.name === 'raw_ref' ? BIGINT : DUCK_TYPE[col.type]));
     const at = (name: string) => cols.findIndex((col) => col.name === name);
@@ -401,18 +402,30 @@ export class DuckDbStore implements Store {
     };
     const app = await this.w.createAppender('nat', 'main', d.alias);
     try {
-      for (let base = 0; base < c.n; base += CHUNK_ROWS) {
+      // One full-size chunk serves every full slice: a vector's JS view costs a native copy to create
+      // (~60 µs each, 15 per chunk), and the appender copies the rows out at each append anyway.
+      const make = (n: number) => {
+        const chunk = DuckDBDataChunk.create(types, n);
+        return { chunk, v: types.map((_, i) => chunk.getColumnVector(i) as unknown as RawVector) };
+      };
+      let full: ReturnType<typeof make> | undefined;
+      for (const c of parts) for (let base = 0; base < c.n; base += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, c.n - base);
         const end = base + n;
-        const chunk = DuckDBDataChunk.create(types, n);
-        const v = types.map((_, i) => chunk.getColumnVector(i) as unknown as RawVector);
-        v[I.ts]!.items!.set(c.ts.subarray(base, end));
+        const { chunk, v } = n === CHUNK_ROWS ? (full ??= make(n)) : make(n);
+        // Times and raw_ref are 64-bit: written as two 32-bit words each (no BigInt per row).
+        const ts = u32(v[I.ts]!, n * 2);
+        for (let i = 0; i < n; i++) {
+          const t = c.ts[base + i]!;
+          const hi = Math.floor(t / 4294967296);
+          ts[i * 2] = t - hi * 4294967296;
+          ts[i * 2 + 1] = hi; // two's complement for stamps before 1970 comes from the Uint32 wrap
+        }
         // ts_alt is null but for ambiguous local stamps: clear the validity mask at once, then set the few.
         const alt = v[I.tsAlt]!;
         allNull(alt, n);
-        for (let i = 0; i < n; i++) if (c.tsAlt[base + i] !== 0n) alt.setItem(i, { micros: c.tsAlt[base + i] });
+        for (let i = 0; i < n; i++) if (c.tsAlt[base + i] !== 0) alt.setItem(i, { micros: BigInt(c.tsAlt[base + i]!) });
         v[I.tflags]!.items!.set(c.tflags.subarray(base, end));
-        // raw_ref: the line's number in the day, written as two 32-bit words (no BigInt per row).
         const ref = u32(v[I.ref]!, n * 2);
         for (let i = 0; i < n; i++) {
           const r = toRef(c.line[base + i]!);
@@ -429,6 +442,8 @@ export class DuckDbStore implements Store {
         for (let i = 0; i < n; i++) shift[i] = c.inPort[base + i]! - c.pubPort[base + i]!;
         const dst = v[I.dstId]!;
         const dstPort = v[I.dstPort]!;
+        allValid(dst); // a reused chunk keeps the previous slice's nulls
+        allValid(dstPort);
         for (let i = 0; i < n; i++) {
           const row = base + i;
           if (!c.hasDst[row]) {
@@ -921,6 +936,10 @@ function allNull(v: RawVector, n: number): void {
   v.setItem(0, null); // makes the vector allocate its validity mask
   const data = (v as unknown as { validity: { data: BigUint64Array } }).validity.data;
   new Uint8Array(data.buffer, data.byteOffset, Math.ceil(n / 64) * 8).fill(0);
+}
+
+function allValid(v: RawVector): void {
+  (v as unknown as { validity: { data: BigUint64Array | null } }).validity.data?.fill(0xffffffffffffffffn);
 }
 
 function u32(v: RawVector, words: number): Uint32Array {

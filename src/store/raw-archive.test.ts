@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { brotliCompressSync, deflateRawSync } from 'node:zlib';
+import { decodeChunk, encodeChunk, encodeChunkSync } from './raw-archive.ts';
+
+const lines = [
+  '[1795962131.123456]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=10.0.0.1 dst=198.51.100.7 sport=51234 dport=443 [UNREPLIED]',
+  'Sat Nov 29 14:20:01 2026\n\tUser-Name = "élève@uni.example"\n\tAcct-Status-Type = Start', // a block: newlines inside
+  '',
+  'Nov 29 14:20:01 gw dnsmasq[1]: query[A] 𝔘𝔫𝔦𝔠𝔬𝔡𝔢.example from 10.0.0.2', // astral characters: surrogate pairs
+  '\u0002{"looks":"like a header"}\n',
+  'binary \u0000\u0001\ufffd junk',
+];
+const received = [1_795_962_131_000_000, 1_795_962_131_000_000, 1_795_962_131_500_001, 1_795_962_132_000_000, 1_795_962_131_999_999, 0];
+
+test('raw chunks round-trip every line exactly, with its receive time', async () => {
+  for (const data of [encodeChunkSync({ lines, received }), await encodeChunk({ lines, received })]) {
+    const back = decodeChunk(data);
+    assert.deepEqual(back.lines, lines);
+    assert.deepEqual(back.received, received);
+  }
+  const empty = decodeChunk(encodeChunkSync({ lines: [], received: [] }));
+  assert.deepEqual(empty, { lines: [], received: [] });
+});
+
+test('chunks written by earlier versions still read: JSON documents, brotli or raw deflate', () => {
+  const doc = Buffer.from(JSON.stringify({ v: 1, r0: received[0], d: received.map((r) => r - received[0]!), l: lines }));
+  for (const data of [brotliCompressSync(doc), deflateRawSync(doc)]) {
+    const back = decodeChunk(data);
+    assert.deepEqual(back.lines, lines);
+    assert.deepEqual(back.received, received);
+  }
+});
+
+test('a chunk whose lengths disagree with its text is refused, not misread', () => {
+  const bad = brotliCompressSync(Buffer.from('\u0002{"r0":0,"d":[0,0],"n":[3,9]}\nabcdef'));
+  assert.throws(() => decodeChunk(bad), /line lengths/);
+});
