@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeClock } from '../time/clock.ts';
-import { parseSyslog } from './header.ts';
+import { parseSyslog, scanStructuredData, scanStructuredDataSlowly } from './header.ts';
 
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0, us = 0) => Date.UTC(y, mo - 1, d, h, mi, s) * 1000 + us;
 const REF = utc(2026, 11, 29, 15);
@@ -73,6 +73,24 @@ test('RFC 5424 malformed structured data stays in the body', () => {
   const none = parseSyslog('<13>1 - h a - - msg without sd', london);
   assert.equal(none.header!.structuredData, undefined);
   assert.equal(none.body, 'msg without sd');
+});
+
+test('structured data: the regex scanner ends where the character scanner does, on real and random text', () => {
+  const real = [
+    '[junos@2636.1.1.1.2.39 source-address="10.0.0.1" policy-name="a\\"b]c\\\\" x="]"] msg',
+    '[x@1 a="b"][y@2 c="d\\]"] rest', '[x@1]', '[x@1 a="b', '[x@1 a="b\\', '[x@1 a="b"]x', '[[]]', '[]', '-', '',
+  ];
+  for (const s of real) assert.equal(scanStructuredData(s, 0), scanStructuredDataSlowly(s, 0), s);
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const alphabet = '[]"\\ =ax';
+  for (let k = 0; k < 20000; k++) {
+    let s = '[';
+    for (let i = rnd(24); i > 0; i--) s += alphabet[rnd(alphabet.length)];
+    assert.equal(scanStructuredData(s, 0), scanStructuredDataSlowly(s, 0), JSON.stringify(s));
+  }
+  const long = '[x@1' + ' k="v\\"w"'.repeat(100_000) + ']'; // no pathological cost, same answer
+  assert.equal(scanStructuredData(long, 0), long.length);
 });
 
 test('RFC 3164 with PRI and hostname', () => {

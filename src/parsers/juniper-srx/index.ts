@@ -132,14 +132,18 @@ const SD_KEYS = [
   'nat-destination-address', 'nat-destination-port', 'protocol-id', 'session-id-32', 'session-id', 'packets-from-server',
   'internal-ip', 'reflexive-ip', 'block-port-low', 'block-port-high', 'epoch-time-64',
 ];
-const BY_LEN = new Map<number, number[]>();
-SD_KEYS.forEach((k, i) => BY_LEN.set(k.length, [...(BY_LEN.get(k.length) ?? []), i]));
+/** Key indexes by key length (the array index). */
+const BY_LEN: (number[] | undefined)[] = [];
+SD_KEYS.forEach((k, i) => (BY_LEN[k.length] ??= []).push(i));
 const V: (string | undefined)[] = new Array<string | undefined>(SD_KEYS.length);
 
 function sdKey(sd: string, a: number, len: number): number {
-  const cands = BY_LEN.get(len);
+  const cands = BY_LEN[len];
   if (cands === undefined) return -1;
-  for (const i of cands) if (sd.startsWith(SD_KEYS[i]!, a)) return i;
+  for (let j = 0; j < cands.length; j++) {
+    const i = cands[j]!;
+    if (sd.startsWith(SD_KEYS[i]!, a)) return i;
+  }
   return -1;
 }
 
@@ -151,6 +155,7 @@ function sdFields(sd: string): Fields | string {
   const sp = sd.indexOf(' '), eq0 = sd.indexOf('="');
   if (eq0 < 0) return 'empty structured data';
   let p = sp > 0 && sp < eq0 ? sp : 1;
+  let bsl = sd.indexOf('\\', p); // the next backslash (escapes are rare: one search, moved on only when passed)
   while (p < n) {
     while (p < n && sd.charCodeAt(p) === 32) p++;
     const eq = sd.indexOf('="', p);
@@ -166,8 +171,8 @@ function sdFields(sd: string): Fields | string {
     }
     if (q < 0) return 'structured data value without closing quote';
     if (id >= 0) {
-      const b = sd.indexOf('\\', va);
-      V[id] = b >= 0 && b < q ? unescape(sd.slice(va, q)) : sd.slice(va, q);
+      if (bsl >= 0 && bsl < va) bsl = sd.indexOf('\\', va);
+      V[id] = bsl >= 0 && bsl < q ? unescape(sd.slice(va, q)) : sd.slice(va, q);
     }
     p = q + 1;
     if (sd.charCodeAt(p) === 93) break; // ]
