@@ -75,7 +75,8 @@ export async function generateCampus(
   const rand = rng(o.seed ?? 42);
   const dns = createWriteStream(dnsmasqPath);
   let leaseLines = 0;
-  for (let t = o.start; t <= o.start + o.span; t += 1800) {
+  // The first round ends as traffic starts (the previous 15 minutes): every connection has a lease to find.
+  for (let t = o.start - 900; t <= o.start + o.span; t += 1800) {
     let buf = '';
     for (let h = 0; h < o.hosts; h++) {
       buf += `${syslogStamp(t + (h % 1800) / 2)} dnsmasq-dhcp[812]: ${1000000 + h} DHCPACK(br-lan) ${hostIp(h)} ${hostMac(h)} pc-${h}\n`;

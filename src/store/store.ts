@@ -147,12 +147,20 @@ export interface Store {
 
 let lastDayIndex = NaN;
 let lastDay = '';
+/** Day names by day number: a trace walks a year of days (owner lookback) and formats each. */
+const dayNames = new Map<number, string>();
 
 /** UTC day of an instant, YYYY-MM-DD (cached: consecutive records almost always share a day). */
 export function dayOf(ts: Micros): string {
   const i = Math.floor(ts / 86_400_000_000);
   if (i !== lastDayIndex) {
-    lastDay = new Date(i * 86_400_000).toISOString().slice(0, 10);
+    let name = dayNames.get(i);
+    if (name === undefined) {
+      if (dayNames.size >= 4096) dayNames.clear();
+      name = new Date(i * 86_400_000).toISOString().slice(0, 10);
+      dayNames.set(i, name);
+    }
+    lastDay = name;
     lastDayIndex = i;
   }
   return lastDay;
