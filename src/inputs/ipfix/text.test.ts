@@ -8,7 +8,9 @@ import { validateRecord } from '../../records/validate.ts';
 import { parseMessage } from '../../parsers/run.ts';
 import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../../parsers/testing.ts';
 import { SKIP, UNPARSED } from './nat.ts';
-import { ipfixText } from './text.ts';
+import { normIp } from '../../records/addr.ts';
+import { parseIsoMicros } from './format.ts';
+import { addr, endpointAt, isoMicros, KA, KB, lastEndpoint, numAt, portAt, scan, tokens, VA, VB, VQ, ipfixText } from './text.ts';
 
 const CTX = contextFor({ reference: Date.UTC(2026, 10, 29, 22, 14) * 1000 });
 
@@ -81,6 +83,75 @@ describe('ipfix text parser: lines', () => {
       const o = one(input);
       assert.equal(o.status, 'unparsed', `${what}: ${o.status} ${o.reason ?? ''}`);
       assert.deepEqual(validateRecord(o.records[0], input), [], what);
+    }
+  });
+});
+
+// The parser reads lines in place (token positions, numbers and endpoints from positions); these are the
+// string-based readers it replaced, and every in-place reader must agree with them on real and mangled text.
+describe('ipfix text parser: in-place readers agree with the string readers', () => {
+  const refPort = (v: string) => (/^\d{1,5}$/.test(v) && +v <= 65535 ? +v : -2);
+  const refNum = (v: string) => (/^\d{1,20}$/.test(v) ? Number(v) : -1);
+  const refEndpoint = (v: string): [string | null, number] => {
+    if (v.startsWith('[')) {
+      const close = v.indexOf(']');
+      if (close < 0) return [null, -1];
+      const ip = normIp(v.slice(1, close));
+      const rest = v.slice(close + 1);
+      if (rest === '') return [ip, -1];
+      if (!rest.startsWith(':')) return [null, -1];
+      return [ip, refPort(rest.slice(1))];
+    }
+    const c = v.indexOf(':');
+    if (c >= 0 && v.indexOf(':', c + 1) >= 0) return [normIp(v), -1];
+    if (c < 0) return [normIp(v), -1];
+    return [normIp(v.slice(0, c)), refPort(v.slice(c + 1))];
+  };
+  let seed = 11;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const noise = '0123456789:.[]-TZ "\\=ax ';
+  const mangle = (s: string) => {
+    const a = [...s];
+    for (let k = 1 + rnd(3); k > 0; k--) {
+      const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
+      const op = rnd(3);
+      if (op === 0) a.splice(i, 0, c);
+      else if (op === 1) a.splice(i, 1);
+      else a[i] = c;
+    }
+    return a.join('');
+  };
+  const lines = testdataFiles(ipfixText).flatMap((p) => readTestdata(ipfixText, p).messages);
+  const values = new Set<string>();
+  for (const l of lines) for (const [, v] of tokens(l, l.indexOf(' ') + 1) ?? []) values.add(v);
+  const vals = [...values, '', '0', '00012', '65535', '65536', '123456789012345678', '99999999999999999999', '1e3', '[::1]', '[::1]:', '[::1]x',
+    '[10.1.2.3]:80', '10.1.2.3:', '10.1.2.3:0', '::ffff:10.1.2.3', 'fe80::1%eth0', 'x'.repeat(50), `${'a:'.repeat(24)}1`,
+    '2026-11-29T22:13:05Z', '2026-11-29T22:13:05.1Z', '2026-13-40T25:61:61.123456Z', '2026-1-29T22:13:05.123Z', ' 026-11-29T22:13:05.123Z'];
+  const all = [...vals, ...vals.flatMap((v) => [mangle(v), mangle(v), mangle(v)])];
+
+  test('numbers, ports, endpoints, addresses and stamps', () => {
+    for (const v of all) {
+      const w = `k=${v} `; // the value inside a longer text, as in a line
+      assert.equal(numAt(w, 2, 2 + v.length), refNum(v), v);
+      assert.equal(portAt(w, 2, 2 + v.length), refPort(v), v);
+      endpointAt(w, 2, 2 + v.length);
+      assert.deepEqual(lastEndpoint(), refEndpoint(v), v);
+      assert.equal(addr(v), normIp(v), v);
+      assert.ok(Object.is(isoMicros(w, 2, 2 + v.length), parseIsoMicros(v)), v);
+    }
+  });
+
+  test('token positions: the same tokens as tokens(), on every testdata line and mangled copies', () => {
+    const texts = [...lines, ...lines.flatMap((l) => [mangle(l), mangle(l), mangle(l), mangle(l)])];
+    for (const l of texts) {
+      const from = l.indexOf(' ') + 1;
+      const ref = tokens(l, from);
+      const n = scan(l, from);
+      assert.equal(n, ref === null ? -1 : ref.length, l);
+      for (let t = 0; t < n; t++) {
+        assert.equal(l.slice(KA[t], KB[t]), ref![t]![0], l);
+        assert.equal(VQ[t] ?? l.slice(VA[t], VB[t]), ref![t]![1], l);
+      }
     }
   });
 });
