@@ -165,12 +165,6 @@ export class DayBatcher {
   }
 }
 
-export function buildDayBatches(parser: Parser, batch: Pending[], opts: BatchOptions, s: IngestStats): DayBatch[] {
-  const b = new DayBatcher(parser, opts, s, batch.length);
-  for (const m of batch) b.add(m);
-  return b.finish();
-}
-
 /** A day's flat line number → its chunk position (chunk × 65536 + index), as encoded batches carry them. */
 function chunkPos(line: number): number {
   return Math.floor(line / RAW_CHUNK_LINES) * MAX_CHUNK_LINES + (line % RAW_CHUNK_LINES);

@@ -10,7 +10,7 @@ import type { Micros, WhowasRecord } from '../records/record.ts';
 import type { Parser } from '../parsers/parser.ts';
 import type { DayBatch, Store } from '../store/store.ts';
 import type { SourceClock } from '../time/types.ts';
-import { buildDayBatches, mergeDayBatches, emptyStats, mergeStats, type Pending } from './batch.ts';
+import { DayBatcher, mergeDayBatches, emptyStats, mergeStats, type Pending } from './batch.ts';
 import type { ClockSpec, ParsePool, ParseTask } from './parse-pool.ts';
 
 export { emptyStats, type IngestStats } from './batch.ts';
@@ -38,7 +38,15 @@ export class Ingestor {
   readonly stats = emptyStats();
   /** UTC days this ingestor wrote to. */
   readonly daysWritten = new Set<string>();
+  /** Bulk mode: lines waiting to go to a worker. */
   private pending: Pending[] = [];
+  /**
+   * Live mode (and decoded input in either mode): messages are parsed as they arrive, their lines
+   * compressed a chunk at a time and NAT rows put in columns, so nothing a batch holds outlives the young
+   * generation of the heap (collecting promoted records was most of the IPFIX path's CPU, measured).
+   */
+  private batcher?: DayBatcher;
+  private batched = 0;
   private inFlight: Promise<void>[] = [];
   private failure: unknown;
   private readonly batchSize: number;
@@ -58,8 +66,17 @@ export class Ingestor {
 
   /** Queues one message; resolves once there is room for more (backpressure for the caller). */
   async add(raw: string, received: Micros): Promise<void> {
-    this.pending.push({ raw, received });
-    if (this.pending.length >= this.batchSize) await this.flush(false);
+    if (this.opts.pool) {
+      this.pending.push({ raw, received });
+      if (this.pending.length >= this.batchSize) await this.flush(false);
+      return;
+    }
+    this.live().add({ raw, received });
+    if (++this.batched >= this.batchSize) await this.flush(false);
+  }
+
+  private live(): DayBatcher {
+    return (this.batcher ??= new DayBatcher(this.parser, { ...this.opts, encode: true }, this.stats, this.batchSize));
   }
 
   /**
@@ -69,8 +86,8 @@ export class Ingestor {
    */
   addDecoded(raw: string, received: Micros, records: WhowasRecord[], skipReason = 'no binding'): Promise<void> | undefined {
     // Not async: a promise per record (hundreds of thousands a second) costs more than the record itself.
-    this.pending.push({ raw, received, records, skipReason });
-    return this.pending.length >= this.batchSize ? this.flush(false) : undefined;
+    this.live().add({ raw, received, records, skipReason });
+    return ++this.batched >= this.batchSize ? this.flush(false) : undefined;
   }
 
   /** Bulk mode: the lines starting in [start, end) of a file, read and parsed by a worker. */
@@ -87,13 +104,13 @@ export class Ingestor {
     if (this.pending.length) {
       const batch = this.pending;
       this.pending = [];
-      // Decoded records cannot cross to a worker as they are; such batches are handled here.
-      if (this.opts.pool && !batch.some((m) => m.records)) {
-        const received = new Float64Array(batch.length);
-        batch.forEach((m, i) => (received[i] = m.received));
-        this.submit({ lines: batch.map((m) => m.raw), received });
-      }
-      else this.writeNow(batch);
+      const received = new Float64Array(batch.length);
+      batch.forEach((m, i) => (received[i] = m.received));
+      this.submit({ lines: batch.map((m) => m.raw), received });
+    }
+    if (this.batched) {
+      this.batched = 0;
+      this.writeNow(this.batcher!.finish());
     }
     if (wait) {
       await Promise.all(this.inFlight);
@@ -109,8 +126,7 @@ export class Ingestor {
     p.finally(() => (this.inFlight = this.inFlight.filter((x) => x !== p))).catch(() => undefined);
   }
 
-  private writeNow(batch: Pending[]): void {
-    const days = buildDayBatches(this.parser, batch, { ...this.opts, encode: false }, this.stats);
+  private writeNow(days: DayBatch[]): void {
     for (const d of days) this.daysWritten.add(d.day);
     this.track(Promise.all(days.map((d) => this.store.writeDay(d))).then(() => undefined));
   }

@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { DayBatch, Store } from '../store/store.ts';
 import { Router } from './router.ts';
+import { unpackBatch } from '../store/unpack.ts';
 
 function memStore(): Store & { batches: DayBatch[] } {
   const batches: DayBatch[] = [];
@@ -11,7 +12,7 @@ function memStore(): Store & { batches: DayBatch[] } {
 }
 
 const received = Date.UTC(2026, 10, 29, 14, 20) * 1000;
-const kinds = (s: { batches: DayBatch[] }) => s.batches.flatMap((b) => b.records.map((r) => r.rec.kind));
+const kinds = (s: { batches: DayBatch[] }) => s.batches.flatMap((b) => unpackBatch(b).records.map((r) => r.rec.kind));
 
 test('format auto: a dnsmasq stream is recognised after the sample and nothing held is lost', async () => {
   const store = memStore();
@@ -35,7 +36,7 @@ test('format auto: lines nothing recognises are kept as unparsed with the reason
   const router = new Router(store, [{ id: 'odd', format: 'auto' }]);
   for (let i = 0; i < 5; i++) await router.add(`<30>Nov 29 15:15:0${i} box thing[1]: something happened ${i}`, '10.0.0.2', received);
   await router.stop();
-  const recs = store.batches.flatMap((b) => b.records.map((r) => r.rec));
+  const recs = store.batches.flatMap((b) => unpackBatch(b).records.map((r) => r.rec));
   assert.equal(recs.length, 5);
   assert.ok(recs.every((r) => r.kind === 'unparsed' && /format not recognised/.test((r as { reason: string }).reason)));
 });

@@ -18,6 +18,7 @@ import { ipfixText } from './text.ts';
 import {
   IE, NAT44_PORT_BLOCK, NAT44_SESSION, dataSet, encodeRecord, ipfixMessage, ipfixTemplateSet, v9Packet, v9TemplateFlowSet, type FieldDef,
 } from './testing.ts';
+import { unpackBatch } from '../../store/unpack.ts';
 
 const T0 = Date.UTC(2026, 10, 29, 22, 13, 5, 123);
 const EXPORT = Math.floor(T0 / 1000) + 1;
@@ -66,8 +67,8 @@ describe('IPFIX collector over UDP', () => {
       await send([ipfixMessage({ exportTime: EXPORT, domain: 1 }, ipfixTemplateSet({ id: 256, fields: NAT44_SESSION }), dataSet(256, [nat(4, '10.9.9.9')]))], port, '127.0.0.2');
       await until(() => col.status().totals.records >= 4, '4 records');
       await ing.flush();
-      const lines = store.batches.flatMap((b) => b.lines);
-      const recs = store.batches.flatMap((b) => b.records.map((x) => x.rec));
+      const lines = store.batches.flatMap((b) => unpackBatch(b).lines);
+      const recs = store.batches.flatMap((b) => unpackBatch(b).records.map((x) => x.rec));
       assert.equal(recs.length, 3);
       const [a, b, c] = recs as [NatRecord, NatRecord, PortBlockRecord];
       assert.deepEqual([a.kind, a.event, a.inIp, a.pubPort, a.source, b.event, c.kind, c.portHi], ['nat', 'new', '10.1.2.3', 40123, 'cgn1', 'destroy', 'portblock', 1535]);

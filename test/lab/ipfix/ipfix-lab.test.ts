@@ -28,6 +28,7 @@ import type { FlowRecord, NatRecord, PortBlockRecord, WhowasRecord } from '../..
 import type { DayBatch, Store } from '../../../src/store/store.ts';
 import { makeClock } from '../../../src/time/clock.ts';
 import { pcap, type LabPacket } from './pcap.ts';
+import { unpackBatch } from '../../../src/store/unpack.ts';
 
 const TOOLS = ['softflowd', 'softflowctl', 'nfpcapd', 'nfreplay', 'nfcapd', 'nfdump'];
 const T = 1795990385; // 2026-11-29T22:13:05Z
@@ -115,7 +116,7 @@ async function collect(exporter: (port: number) => Promise<unknown>, done: (s: I
     while (!done(col.status()) && Date.now() < end) await sleep(50);
     await sleep(200); // anything late
     await ing.flush();
-    return { records: store.batches.flatMap((b) => b.records.map((r) => r.rec)), lines: store.batches.flatMap((b) => b.lines), status: col.status() };
+    return { records: store.batches.flatMap((b) => unpackBatch(b).records.map((r) => r.rec)), lines: store.batches.flatMap((b) => unpackBatch(b).lines), status: col.status() };
   } finally {
     await col.close();
   }
