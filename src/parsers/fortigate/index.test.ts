@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { NatRecord } from '../../records/record.ts';
 import { parseMessage, type Outcome } from '../run.ts';
 import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../testing.ts';
-import { fortigate } from './index.ts';
+import { fortigate, scan, scanSlowly, VA, VB } from './index.ts';
 
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2025, 5, 1) * 1000 });
 const BERLIN = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 15) * 1000 });
@@ -105,4 +105,31 @@ describe('fortigate: bad input is unparsed with a reason, never a throw', () => 
       assert.equal(o.records[0]!.raw, line);
     });
   }
+});
+
+describe('fortigate: the fast token scan reads what the slow one reads', () => {
+  test('same field positions, count a lower bound (parse asks the slow scan below 3), on testdata lines and mangled copies', () => {
+    let seed = 5;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const noise = ' ="\\ab';
+    const mangle = (l: string) => {
+      const a = [...l];
+      for (let k = 1 + rnd(4); k > 0; k--) {
+        const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
+        if (rnd(2)) a.splice(i, 0, c);
+        else a.splice(i, 1);
+      }
+      return a.join('');
+    };
+    const lines = testdataFiles(fortigate).flatMap((p) => readTestdata(fortigate, p).messages);
+    const texts = [...lines, ...lines.flatMap((l) => Array.from({ length: 40 }, () => mangle(l))),
+      'a=1 b=2', 'x="unterminated srcip=1.2.3.4', 'srcip="a\\"b" type=traffic', 'bare word type=traffic =x', '', '   '];
+    for (const l of texts) {
+      const slow = scanSlowly(l);
+      const want = [...VA, ...VB];
+      const fast = scan(l);
+      assert.deepEqual([...VA, ...VB], want, l);
+      assert.ok(fast <= slow && (fast > 0) === (slow > 0), `${fast} ${slow} ${l}`);
+    }
+  });
 });

@@ -21,52 +21,34 @@ export default fortigate;
 const F_DATE = 0, F_TIME = 1, F_TZ = 2, F_EVENTTIME = 3, F_TYPE = 4, F_ACTION = 5, F_SRCIP = 6, F_SRCPORT = 7, F_DSTIP = 8,
   F_DSTPORT = 9, F_PROTO = 10, F_TRANSIP = 11, F_TRANSPORT = 12, F_TRANIP = 13, F_TRANPORT = 14, F_TRANDISP = 15,
   F_SESSIONID = 16, F_DURATION = 17, F_RCVDPKT = 18, NF = 19;
-const VA = new Int32Array(NF), VB = new Int32Array(NF);
+export const VA = new Int32Array(NF), VB = new Int32Array(NF);
 
-/** Id of the key s[a, a+len), or -1: length and first letter pick the candidate, one startsWith confirms it. */
+// The field names, by id.
+const NAMES = ['date', 'time', 'tz', 'eventtime', 'type', 'action', 'srcip', 'srcport', 'dstip', 'dstport', 'proto', 'transip',
+  'transport', 'tranip', 'tranport', 'trandisp', 'sessionid', 'duration', 'rcvdpkt'];
+// Candidates by key length and first letter: CAND1 the first, CAND2 a second one or -1 (time/type, tranport/trandisp).
+const CAND1 = new Int8Array(32 * 128).fill(-1), CAND2 = new Int8Array(32 * 128).fill(-1);
+NAMES.forEach((name, id) => {
+  const k = name.length * 128 + name.charCodeAt(0);
+  if (CAND1[k] === -1) CAND1[k] = id;
+  else CAND2[k] = id;
+});
+
+/** Id of the key s[a, a+len), or -1: length and first letter pick the candidates, one startsWith confirms it. */
 function fieldId(s: string, a: number, len: number): number {
+  if (len === 0 || len >= 32) return -1;
   const c = s.charCodeAt(a);
-  let id = -1, name = '';
-  switch (len) {
-    case 2: if (c === 116) { id = F_TZ; name = 'tz'; } break;
-    case 4:
-      if (c === 100) { id = F_DATE; name = 'date'; }
-      else if (c === 116) {
-        const d = s.charCodeAt(a + 1);
-        if (d === 105) { id = F_TIME; name = 'time'; } else if (d === 121) { id = F_TYPE; name = 'type'; }
-      }
-      break;
-    case 5:
-      if (c === 115) { id = F_SRCIP; name = 'srcip'; }
-      else if (c === 100) { id = F_DSTIP; name = 'dstip'; }
-      else if (c === 112) { id = F_PROTO; name = 'proto'; }
-      break;
-    case 6:
-      if (c === 97) { id = F_ACTION; name = 'action'; } else if (c === 116) { id = F_TRANIP; name = 'tranip'; }
-      break;
-    case 7:
-      if (c === 115) { id = F_SRCPORT; name = 'srcport'; }
-      else if (c === 100) { id = F_DSTPORT; name = 'dstport'; }
-      else if (c === 116) { id = F_TRANSIP; name = 'transip'; }
-      else if (c === 114) { id = F_RCVDPKT; name = 'rcvdpkt'; }
-      break;
-    case 8:
-      if (c === 116) {
-        const d = s.charCodeAt(a + 4);
-        if (d === 112) { id = F_TRANPORT; name = 'tranport'; } else if (d === 100) { id = F_TRANDISP; name = 'trandisp'; }
-      } else if (c === 100) { id = F_DURATION; name = 'duration'; }
-      break;
-    case 9:
-      if (c === 101) { id = F_EVENTTIME; name = 'eventtime'; }
-      else if (c === 116) { id = F_TRANSPORT; name = 'transport'; }
-      else if (c === 115) { id = F_SESSIONID; name = 'sessionid'; }
-      break;
-  }
-  return id >= 0 && s.startsWith(name, a) ? id : -1;
+  if (c >= 128) return -1;
+  const k = len * 128 + c;
+  const id = CAND1[k]!;
+  if (id < 0) return -1;
+  if (s.startsWith(NAMES[id]!, a)) return id;
+  const id2 = CAND2[k]!;
+  return id2 >= 0 && s.startsWith(NAMES[id2]!, a) ? id2 : -1;
 }
 
-/** key=value / key="value" tokens separated by spaces. Returns the number of tokens seen. */
-function scan(s: string): number {
+/** key=value / key="value" tokens separated by spaces. Returns the number of tokens seen. (The reference scan() is held to.) */
+export function scanSlowly(s: string): number {
   VA.fill(-1);
   const n = s.length;
   let p = 0, count = 0;
@@ -100,6 +82,58 @@ function scan(s: string): number {
   return count;
 }
 
+/**
+ * A run of tokens whose key is none of the wanted ones, read natively: the tokens scanSlowly reads (a quoted value
+ * ends at the first '"' not preceded by a backslash). It stops before a wanted key, a bare word, an empty key or an
+ * unterminated quote, which scan() then reads by hand, as scanSlowly would.
+ */
+const OTHER_TOKENS = new RegExp(`(?: *(?!(?:${NAMES.join('|')})=)[^ =]+=(?:"[^"]*(?:(?<=\\\\)"[^"]*)*(?<!\\\\)"|(?!")[^ ]*))*`, 'y');
+
+/**
+ * scanSlowly with the tokens nobody reads skipped by OTHER_TOKENS: the same field positions. The count is a lower
+ * bound (a run of skipped tokens counts as one); parse() asks scanSlowly when it is below 3.
+ */
+export function scan(s: string): number {
+  VA.fill(-1);
+  const n = s.length;
+  let p = 0, count = 0;
+  while (p < n) {
+    OTHER_TOKENS.lastIndex = p;
+    if (OTHER_TOKENS.test(s) && OTHER_TOKENS.lastIndex > p) {
+      p = OTHER_TOKENS.lastIndex;
+      count++;
+      if (p >= n) break;
+    }
+    while (p < n && s.charCodeAt(p) === 32) p++;
+    const ka = p;
+    let c = 0;
+    while (p < n && (c = s.charCodeAt(p)) !== 61 && c !== 32) p++;
+    if (p >= n) break;
+    if (c === 32) continue; // a bare word (a syslog relay's text): not ours
+    const id = fieldId(s, ka, p - ka);
+    p++;
+    let va: number, vb: number;
+    if (s.charCodeAt(p) === 34) {
+      va = p + 1;
+      vb = s.indexOf('"', va);
+      while (vb > 0 && s.charCodeAt(vb - 1) === 92) vb = s.indexOf('"', vb + 1); // \" inside a value
+      if (vb < 0) vb = n;
+      p = vb + 1;
+    } else {
+      va = p;
+      p = s.indexOf(' ', p);
+      if (p < 0) p = n;
+      vb = p;
+    }
+    if (id >= 0 && VA[id]! < 0) {
+      VA[id] = va;
+      VB[id] = vb;
+    }
+    count++;
+  }
+  return count;
+}
+
 const has = (k: number) => VA[k]! >= 0;
 const str = (s: string, k: number) => (VA[k]! >= 0 ? s.slice(VA[k]!, VB[k]!) : undefined);
 const portOf = (s: string, k: number) => (VA[k]! >= 0 ? port(s, VA[k]!, VB[k]!) : -1);
@@ -109,7 +143,7 @@ const END = new Set(['accept', 'close', 'timeout', 'server-rst', 'client-rst']);
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
   const s = msg.body;
-  if (scan(s) < 3 || !has(F_TYPE)) return notOurs(s, 'not a FortiGate key=value log line');
+  if ((scan(s) < 3 && scanSlowly(s) < 3) || !has(F_TYPE)) return notOurs(s, 'not a FortiGate key=value log line');
   if (str(s, F_TYPE) !== 'traffic') return { skip: 'FortiGate log that is not a traffic log' };
 
   const srcIp = ip(str(s, F_SRCIP) ?? ''), dstIp = ip(str(s, F_DSTIP) ?? '');
