@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { NatRecord } from '../../records/record.ts';
 import { parseMessage, type Outcome } from '../run.ts';
 import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../testing.ts';
-import { ulogd2 } from './index.ts';
+import { KA, scan, scanSlowly, ulogd2, VA, VB } from './index.ts';
 
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2026, 10, 29, 14, 56) * 1000 });
 const BERLIN = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 14, 56) * 1000 });
@@ -145,4 +145,36 @@ describe('ulogd2: bad input is unparsed with a reason, never a throw', () => {
       assert.equal(o.records[0]!.raw, line);
     });
   }
+});
+
+describe('ulogd2: the fast scan reads what the reference scan reads', () => {
+  test('same answer and field positions on testdata lines and mangled copies', () => {
+    let seed = 9;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const noise = ' ,:{}[]"\\\t1a';
+    const mangle = (l: string) => {
+      const a = [...l];
+      for (let k = 1 + rnd(3); k > 0; k--) {
+        const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
+        if (rnd(2)) a.splice(i, 0, c);
+        else a.splice(i, 1);
+      }
+      return a.join('');
+    };
+    const positions = () => [...VA, ...VB, ...KA.map((k, i) => (VA[i]! >= 0 ? k : -1))];
+    const lines = testdataFiles(ulogd2).flatMap((p) => readTestdata(ulogd2, p).messages).filter((l) => l.includes('{'));
+    const texts = [...lines, ...lines.flatMap((l) => Array.from({ length: 60 }, () => mangle(l))),
+      '{}', '{ }', '{"a": 1,}', '{,}', '{"a": "x\\"y", "ct.id": 7 }', '{"ct.id": 7 , "ct.id" : 8}', '{"ct.id": 1"2}', '{"a": }', '{"a": [1]}',
+      '{"ct.id": 7', '{"ct.id"', '{"ct.id": "x', '{'];
+    let read = 0;
+    for (const l of texts) {
+      const p = l.indexOf('{');
+      const slow = scanSlowly(l, p);
+      const want = positions();
+      assert.equal(scan(l, p), slow, l);
+      assert.deepEqual(positions(), want, l);
+      if (slow) read++;
+    }
+    assert.ok(read > lines.length, `${read} objects read`);
+  });
 });
