@@ -97,3 +97,77 @@ export function port(s: string, a: number, b: number): number {
   const v = num(s, a, b);
   return v > 65535 ? -1 : v;
 }
+
+// MAC canonicalisation, hand-written: normMac's three regexes, slices and join cost more than the rest of some
+// parsers. The same answers (src/parsers/common.test.ts holds it to normMac).
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE[i.toString(16).charCodeAt(0)] = i;
+  HEX_VALUE[i.toString(16).toUpperCase().charCodeAt(0)] = i;
+}
+const HEX_PAIR = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const macBytes = new Int32Array(6);
+
+function hexAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c < 128 ? HEX_VALUE[c]! : -1; // NaN (past the end) < 128 is false: -1
+}
+
+/** Six groups of one or two hex digits, each but the last followed by ':' or '-' (normMac's first form) → macBytes. */
+function macGroups(t: string, n: number): boolean {
+  if (n < 11 || n > 17) return false;
+  let i = 0;
+  for (let g = 0; g < 6; g++) {
+    const a = hexAt(t, i);
+    if (a < 0) return false;
+    const b = hexAt(t, i + 1);
+    if (b >= 0) {
+      macBytes[g] = a * 16 + b;
+      i += 2;
+    } else {
+      macBytes[g] = a;
+      i += 1;
+    }
+    if (g < 5) {
+      const c = t.charCodeAt(i);
+      if (c !== 58 && c !== 45) return false;
+      i++;
+    }
+  }
+  return i === n;
+}
+
+/** Hex digit pairs of t at the given offsets → macBytes. */
+function macPairs(t: string, offsets: readonly number[]): boolean {
+  for (let g = 0; g < 6; g++) {
+    const a = hexAt(t, offsets[g]!), b = hexAt(t, offsets[g]! + 1);
+    if (a < 0 || b < 0) return false;
+    macBytes[g] = a * 16 + b;
+  }
+  return true;
+}
+const DOTTED = [0, 2, 5, 7, 10, 12], BARE = [0, 2, 4, 6, 8, 10];
+
+/** Is t exactly "aa:bb:cc:dd:ee:ff" in lower case? */
+function isCanonicalMac(t: string): boolean {
+  for (let i = 0; i < 17; i++) {
+    const c = t.charCodeAt(i);
+    if (i % 3 === 2 ? c !== 58 : !((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/**
+ * normMac, faster: canonical "aa:bb:cc:dd:ee:ff" from 1-2 hex digits per byte with ':' or '-' between,
+ * Cisco dotted "aabb.ccdd.eeff" or 12 bare hex digits (any case); null when it is none of these.
+ */
+export function canonMac(t: string): string | null {
+  const n = t.length;
+  if (n === 17 && isCanonicalMac(t)) return t;
+  if (!macGroups(t, n)) {
+    if (n === 14 && t.charCodeAt(4) === 46 && t.charCodeAt(9) === 46) {
+      if (!macPairs(t, DOTTED)) return null;
+    } else if (n !== 12 || !macPairs(t, BARE)) return null;
+  }
+  return `${HEX_PAIR[macBytes[0]!]}:${HEX_PAIR[macBytes[1]!]}:${HEX_PAIR[macBytes[2]!]}:${HEX_PAIR[macBytes[3]!]}:${HEX_PAIR[macBytes[4]!]}:${HEX_PAIR[macBytes[5]!]}`;
+}

@@ -1,11 +1,10 @@
 // MAC address tables polled by SNMP (BRIDGE-MIB / Q-BRIDGE-MIB dot1qTpFdbTable, …) and exported as CSV:
 // header `switch,port,vlan,mac,seen_at` (any column order, extra columns ignored), one `place` per row.
 // See README.md for the export format and the column-order caveat.
-import { normMac } from '../../records/addr.ts';
 import type { PlaceRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonMac, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 const COLUMNS = ['switch', 'port', 'vlan', 'mac', 'seen_at'] as const;
@@ -60,7 +59,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (f.length < L.width) return { unparsed: 'CSV row has fewer columns than the header' };
 
   const macText = col(f, L.mac);
-  const mac = normMac(macText);
+  const mac = canonMac(macText);
   if (!mac) return { unparsed: 'mac column is not a MAC address' };
   const stampText = col(f, L.seen_at);
   if (stampText === '') return { unparsed: 'seen_at column is empty' };
@@ -87,6 +86,7 @@ const col = (f: string[], i: number): string => (f[i] ?? '').trim();
 function headerLayout(f: string[]): Layout | undefined {
   const pos: Partial<Record<Column, number>> = {};
   for (let i = 0; i < f.length; i++) {
+    if (!couldBeName(f[i]!)) continue;
     const k = f[i]!.trim().toLowerCase().replace(/[\s-]+/g, '_');
     const c = ALIASES[k];
     if (c && pos[c] === undefined) pos[c] = i;
@@ -96,6 +96,20 @@ function headerLayout(f: string[]): Layout | undefined {
   const width = Math.max(...Object.values(pos)) + 1;
   const none = f.length + 1_000;
   return { switch: pos.switch ?? none, port: pos.port ?? none, vlan: pos.vlan ?? none, mac: pos.mac, seen_at: pos.seen_at, width };
+}
+
+/**
+ * Can this field be a column name (an ALIASES key once trimmed, lower-cased, spaces and dashes made '_')? Not when
+ * it holds an ASCII character other than a letter, whitespace, '-' or '_': a digit, ':', '/', '.' … — which every
+ * field of a data row holds, so rows are told from headers without building a key per field.
+ */
+function couldBeName(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 128 || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 45 || c === 32 || (c >= 9 && c <= 13)) continue;
+    return false;
+  }
+  return true;
 }
 
 /** RFC 4180 fields of one line; null when a quote is left open. */
