@@ -122,21 +122,24 @@ async function viaUdp(what: string, store: Store, storedCount: () => number, eve
   const done = new SharedArrayBuffer(8);
   const ack = new Int32Array(done);
   // Records in flight: what the socket buffer holds (Linux caps it at net.core.rmem_max, 208 KiB by default,
-  // whatever the collector asks for), and at most 300 000 decoded but not yet stored.
+  // whatever the collector asks for), and at most 600 000 decoded but not yet stored (a second's worth).
   const window = 40_000;
   const t0 = performance.now(), c0 = process.cpuUsage();
   const worker = new Worker(SENDER, { eval: true, workerData: { port: col.address().port, total: events, window, done, pk: PACKETS, per: PER_PACKET } });
   const timer = setInterval(() => {
-    const d = Math.min(col.status().totals.records, storedCount() + 300_000);
+    const d = Math.min(col.status().totals.records, storedCount() + 600_000);
     Atomics.store(ack, 0, d);
     Atomics.notify(ack, 1);
   }, 2);
+  // As the server's Router does: a live flush a second commits what the collector gathered.
+  const flusher = setInterval(() => void ing.flush(false).catch(() => undefined), 1000);
   const sent: number = await new Promise((r) => worker.once('message', r));
   const deadline = Date.now() + 120_000;
   while (col.status().totals.records < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   await ing.flush();
   if (finish) await finish();
   clearInterval(timer);
+  clearInterval(flusher);
   const s = (performance.now() - t0) / 1000, cpu = process.cpuUsage(c0);
   const st = col.status();
   await col.close();

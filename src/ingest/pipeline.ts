@@ -10,7 +10,7 @@ import type { Micros, WhowasRecord } from '../records/record.ts';
 import type { Parser } from '../parsers/parser.ts';
 import type { DayBatch, Store } from '../store/store.ts';
 import type { SourceClock } from '../time/types.ts';
-import { DayBatcher, mergeDayBatches, emptyStats, mergeStats, type Pending } from './batch.ts';
+import { DayBatcher, mergeDayBatches, emptyStats, mergeStats, type IngestStats, type Pending } from './batch.ts';
 import type { ClockSpec, ParsePool, ParseTask } from './parse-pool.ts';
 
 export { emptyStats, type IngestStats } from './batch.ts';
@@ -90,6 +90,40 @@ export class Ingestor {
     return ++this.batched >= this.batchSize ? this.flush(false) : undefined;
   }
 
+  /** Name of the source this ingestor writes (records' `source`). */
+  get source(): string {
+    return this.opts.source;
+  }
+
+  /**
+   * Day batches another thread already encoded (the IPFIX decode worker), with their counts. Gathered into
+   * large commits like a bulk load's; a live flush commits what is gathered. Returns a promise only when a
+   * commit started (await it for backpressure).
+   */
+  addEncoded(batches: DayBatch[], stats: IngestStats): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
+    mergeStats(this.stats, stats);
+    this.gather(batches);
+    if (this.gatheredRows < (this.opts.commitRows ?? 491_520)) return undefined;
+    return this.commitChained();
+  }
+
+  private gather(batches: DayBatch[]): void {
+    for (const b of batches) {
+      const have = this.gathered.get(b.day);
+      if (have) have.push(b);
+      else this.gathered.set(b.day, [b]);
+      this.gatheredRows += b.records.length + (b.nat ?? []).reduce((n, c) => n + c.n, 0);
+    }
+  }
+
+  private commitChained(): Promise<void> {
+    const step = this.chain.then(() => this.commitGathered());
+    this.chain = step.catch(() => undefined);
+    this.track(step);
+    return step;
+  }
+
   /** Bulk mode: the lines starting in [start, end) of a file, read and parsed by a worker. */
   async addFileRange(path: string, start: number, end: number, maxLine: number): Promise<void> {
     if (!this.opts.pool) throw new Error('Ingestor.addFileRange needs a pool');
@@ -112,9 +146,12 @@ export class Ingestor {
       this.batched = 0;
       this.writeNow(this.batcher!.finish());
     }
+    // Encoded batches gathered from another thread are committed by every live flush (the router's
+    // once a second), so they become visible promptly; a bulk load commits at commitRows or at the end.
+    if (!this.opts.pool && this.gathered.size) this.commitChained();
     if (wait) {
       await Promise.all(this.inFlight);
-      if (this.opts.pool) this.track(this.chain.then(() => this.commitGathered()));
+      if (this.opts.pool || this.gathered.size) this.commitChained();
       await Promise.all(this.inFlight);
     } else while (this.inFlight.length >= MAX_IN_FLIGHT * (this.opts.pool?.size ?? 1)) await Promise.race(this.inFlight);
     if (this.failure) throw this.failure;
@@ -144,12 +181,7 @@ export class Ingestor {
     const step = this.chain.then(async () => {
       const r = await parsed;
       mergeStats(this.stats, r.stats);
-      for (const b of r.batches) {
-        const have = this.gathered.get(b.day);
-        if (have) have.push(b);
-        else this.gathered.set(b.day, [b]);
-        this.gatheredRows += b.records.length + (b.nat ?? []).reduce((n, c) => n + c.n, 0);
-      }
+      this.gather(r.batches);
       if (this.gatheredRows >= (this.opts.commitRows ?? 491_520)) await this.commitGathered();
     });
     this.chain = step.catch(() => undefined);

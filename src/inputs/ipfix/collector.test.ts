@@ -51,10 +51,11 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 const nat = (ev: number, inside: string) => encodeRecord(NAT44_SESSION, [T0, ev, inside, '203.0.113.5', 6, 51234, 40123, '198.51.100.7', '198.51.100.7', 443, 443]);
 
 describe('IPFIX collector over UDP', () => {
-  test('records reach the ingestor with the rendering as their line; unclaimed exporters and garbage are counted', async () => {
+  for (const worker of [true, false])
+  test(`records reach the ingestor with the rendering as their line; unclaimed exporters and garbage are counted (decoded ${worker ? 'in a worker thread' : 'on the socket thread'})`, async () => {
     const store = memStore();
     const ing = ingestor(store, 'cgn1');
-    const col = await createIpfixCollector({ host: '127.0.0.1', port: 0, ingestorFor: (a) => (a === '127.0.0.1' ? ing : undefined) });
+    const col = await createIpfixCollector({ host: '127.0.0.1', port: 0, worker, ingestorFor: (a) => (a === '127.0.0.1' ? ing : undefined) });
     const port = col.address().port;
     try {
       await send([

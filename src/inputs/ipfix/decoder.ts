@@ -71,7 +71,7 @@ export interface ExporterCounters {
   sequenceResets: number;
 }
 
-function newCounters(): ExporterCounters {
+export function newCounters(): ExporterCounters {
   return {
     packets: 0, bytes: 0, records: 0, optionsRecords: 0, nat: 0, portblock: 0, flow: 0, skipped: 0, unparsed: 0, events: {},
     templates: 0, templateChanges: 0, templateWithdrawals: 0, templatesExpired: 0, templatesRejected: 0,
