@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normIp, normMac } from '../records/addr.ts';
-import { canonIp, canonMac } from './common.ts';
+import { canonIp, canonMac, fastNormIp } from './common.ts';
 
 let seed = 3;
 const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
@@ -38,4 +38,5 @@ test('canonIp gives normIp\'s answer up to 45 characters', () => {
   const ips = ['10.1.2.3', '010.1.2.3', '10.1.2', '256.1.2.3', '0.0.0.0', '1.2.3.4.5', '::1', '2001:db8::1', '2001:DB8::1', '::ffff:10.1.2.3',
     'fe80::1%eth0', '[::1]', '1.2.3.-4', '', '1..2.3', '1.2.3.4 '];
   for (const ip of ips) assert.equal(canonIp(ip), normIp(ip), ip);
+  for (const ip of [...ips, `fe80::1%${'x'.repeat(60)}`, `2001:db8::1%${'eth0'.repeat(12)}`, '1'.repeat(50)]) assert.equal(fastNormIp(ip), normIp(ip), ip);
 });

@@ -1,11 +1,10 @@
 // Kernel neighbour messages that name an IP and the MAC using it: FreeBSD / pfSense / OPNsense `arp:` lines
 // (sys/netinet/if_ether.c) and Linux's IPv6 duplicate-address message (net/ipv6/addrconf.c). Linux itself logs
 // no IPv4 ARP changes; see README.md.
-import { normIp, normMac } from '../../records/addr.ts';
 import type { SightingRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonMac, fastNormIp, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const kernelArp: Parser = {
@@ -77,7 +76,7 @@ function classify(body: string): Found {
 /** FreeBSD if_ether.c messages after "arp: ". MACs are printed %*D: two hex digits per byte. */
 function freebsdArp(s: string): Found {
   if (s.length > 300) return { skip: 'kernel arp message without an address binding' };
-  const t = s.replace(/!$/, '').split(' ');
+  const t = (s.endsWith('!') ? s.slice(0, -1) : s).split(' ');
   // "<ip> moved from <old> to <new> on <if>"
   if (t.length === 8 && t[1] === 'moved' && t[2] === 'from' && t[4] === 'to' && t[6] === 'on') {
     return pair(t[0], t[5], 'kernel arp moved', t[7], t[3]);
@@ -110,10 +109,10 @@ function linuxIpv6(s: string): Found {
 }
 
 function pair(ipText: string | undefined, macText: string | undefined, how: string, iface?: string, oldMac?: string): Found {
-  const ip = normIp(ipText ?? '');
-  const mac = normMac(macText ?? '');
+  const ip = fastNormIp(ipText ?? '');
+  const mac = canonMac(macText ?? '');
   if (!ip) return { unparsed: `${how}: not an IP address` };
-  if (!mac || (oldMac !== undefined && !normMac(oldMac))) return { unparsed: `${how}: malformed MAC address` };
+  if (!mac || (oldMac !== undefined && !canonMac(oldMac))) return { unparsed: `${how}: malformed MAC address` };
   return iface ? { ip, mac, how, iface } : { ip, mac, how };
 }
 
