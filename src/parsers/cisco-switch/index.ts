@@ -1,12 +1,11 @@
 // Cisco IOS / IOS-XE switch messages that put a MAC on a port: MAC flaps and moves, port-security violations,
 // 802.1X / MAB / authentication-manager (session manager) events. Each becomes a `place` record; an 802.1X success
 // that names the user also becomes a `session` record. See README.md for the message list and the time stamps.
-import { normMac } from '../../records/addr.ts';
 import type { PlaceRecord, SessionRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { inferYear } from '../../time/year.ts';
-import { base, looksBinary } from '../common.ts';
+import { base, canonMac, looksBinary } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 /** "%FACILITY[-SUB]-SEVERITY-MNEMONIC: " at the position given by lastIndex. */
@@ -171,13 +170,13 @@ function auth(facility: string, mnemonic: string, text: string): Found | { skip:
   // A user name appears only where the release appends it ("… Username: alice"): see README.
   if (facility === 'DOT1X' && mnemonic === 'SUCCESS' && /^Authentication successful/.test(text)) {
     const u = /\bUser(?:name|-Name):? ([^\s,]{1,253})/.exec(text.slice(f.index + f[0].length));
-    if (u && normMac(u[1]!) === null) found.user = u[1]!;
+    if (u && canonMac(u[1]!) === null) found.user = u[1]!;
   }
   return found;
 }
 
 function withMac(macText: string, rest: Omit<Found, 'mac'>): Found | { skip: string } | { unparsed: string } {
-  const mac = normMac(macText);
+  const mac = canonMac(macText);
   if (!mac) {
     if (/^[0-9a-fA-F.:-]{12,17}$/.test(macText)) return { unparsed: 'malformed MAC address' };
     return { skip: 'no usable client MAC (unknown or redacted)' };
