@@ -3,9 +3,8 @@
 //     10.1.1.1:1234->198.51.100.7:443, NAT (10.1.1.1:1234->203.0.113.5:40000)->198.51.100.7:443, len 60
 // The NAT part gives a translation; src-mac gives an ip ↔ mac sighting of a LAN host. See README.md.
 import type { NatEvent, NatRecord, Proto, SightingRecord } from '../../records/record.ts';
-import { normMac } from '../../records/addr.ts';
 import type { Message } from '../../syslog/types.ts';
-import { base } from '../common.ts';
+import { base, canonMac } from '../common.ts';
 import { ip, natRecord, notOurs, num, port, protoName } from '../families/nat-common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
@@ -41,7 +40,9 @@ function ep(s: string, a: number, b: number): Ep | null {
     const addr = ip(s.slice(a, b));
     return addr ? { ip: addr, port: -1 } : null;
   }
-  if (s.indexOf(':', c1 + 1) >= 0 && s.indexOf(':', c1 + 1) < b) {
+  let c2 = c1 + 1; // a second ':' before b? (looked for in [c1, b) only, not to the end of the line)
+  while (c2 < b && s.charCodeAt(c2) !== 58) c2++;
+  if (c2 < b) {
     const addr = ip(s.slice(a, b)); // a bare IPv6 address (no port can be told apart)
     return addr ? { ip: addr, port: -1 } : null;
   }
@@ -142,7 +143,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (macAt >= 0 && macAt < pproto) {
     let me = s.indexOf(',', macAt);
     if (me < 0 || me > pproto) me = pproto;
-    mac = normMac(s.slice(macAt + 8, me).trim());
+    mac = canonMac(s.slice(macAt + 8, me).trim());
     if (!mac) return { unparsed: 'src-mac is not a MAC address' };
   }
 
