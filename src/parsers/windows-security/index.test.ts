@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { SessionRecord } from '../../records/record.ts';
 import { parseMessage, type Outcome } from '../run.ts';
 import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataDir, testdataFiles } from '../testing.ts';
-import { windowsSecurity } from './index.ts';
+import { parseIso, windowsSecurity } from './index.ts';
 
 const BERLIN = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 12) * 1000 });
 const at = (...a: [number, number, number, number, number, number]) => Date.UTC(...a) * 1000;
@@ -147,4 +147,48 @@ describe('windows-security: bad input is unparsed with a reason, never a throw',
       assert.equal(o.records[0]!.raw, line);
     });
   }
+});
+
+describe('windows-security: the stamp reader', () => {
+  // The regex parseIso was written from, and what it made of a match.
+  const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: ?(Z|UTC|[+-]\d{2}:?\d{2}))?$/;
+  const ref = (s: string) => {
+    if (s.length > 40) return undefined;
+    const m = ISO.exec(s);
+    if (!m) return undefined;
+    const frac = m[7] ?? '';
+    const fields = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]),
+      micros: frac === '' ? 0 : Number(frac.slice(0, 6).padEnd(6, '0')) };
+    if (fields.month < 1 || fields.month > 12 || fields.day < 1 || fields.day > 31 || fields.hour > 23 || fields.minute > 59 || fields.second > 60) return undefined;
+    const z = m[8];
+    if (z === undefined) return { fields };
+    if (z === 'Z' || z === 'UTC') return { fields, offset: 0 };
+    const digits = z.slice(1).replace(':', '');
+    return { fields, offset: (z.charCodeAt(0) === 45 ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) };
+  };
+  test('reads what the regex read, on real stamps and random variations of them', () => {
+    const stamps = ['2021-05-07T21:36:19.887424400Z', '2016-10-06 01:50:49.420927 UTC', '2024-01-01 10:00:00', '2026-11-29T15:03:07+01:00',
+      '2026-11-29T15:03:07-0130', '2026-11-29T15:03:07.1Z', '2026-11-29T15:03:07.1234567890Z', '2026-11-29T15:03:07.Z', '2026-13-29T15:03:07Z',
+      '2026-11-29T24:03:07Z', '2026-11-29T15:03:60 UTC', '2026-11-29T15:03:07 +01:00', '2026-11-29T15:03:07  Z', '2026-11-29t15:03:07Z', ''];
+    let seed = 13;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const noise = '0123456789:-+.TZU C ';
+    for (let k = 0; k < 30000; k++) {
+      const a = [...stamps[rnd(5)]!];
+      for (let j = rnd(3); j >= 0; j--) {
+        const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
+        const op = rnd(3);
+        if (op === 0) a.splice(i, 0, c);
+        else if (op === 1) a.splice(i, 1);
+        else a[i] = c;
+      }
+      stamps.push(a.join(''));
+    }
+    let read = 0;
+    for (const s of stamps) {
+      assert.deepEqual(parseIso(s), ref(s), s);
+      if (ref(s)) read++;
+    }
+    assert.ok(read > 2000, `${read} stamps read`);
+  });
 });

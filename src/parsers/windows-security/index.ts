@@ -73,9 +73,9 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (!ev) return { unparsed: 'JSON without a Windows event id' };
   if (ev.id !== '4624' && ev.id !== '4634' && ev.id !== '4647') return { skip: 'Windows event that is not a logon or logoff (4624/4634/4647)' };
 
-  const name = str(field(ev.data, 'TargetUserName'));
+  const name = str(field(ev.data, 'TargetUserName', 'targetUserName'));
   if (!name || name === '-') return { skip: 'logon event without a user name' };
-  const domain = str(field(ev.data, 'TargetDomainName'));
+  const domain = str(field(ev.data, 'TargetDomainName', 'targetDomainName'));
   if (name.endsWith('$')) return { skip: 'machine account logon (a computer, not a person)' };
   const lname = name.toLowerCase();
   if (SYSTEM_USERS.has(lname) || (domain && SYSTEM_DOMAINS.has(domain.toLowerCase())) || /^(dwm|umfd)-\d+$/.test(lname)) {
@@ -88,7 +88,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
     event = 'logout';
     how = 'windows user logoff';
   } else {
-    const type = str(field(ev.data, 'LogonType'));
+    const type = str(field(ev.data, 'LogonType', 'logonType'));
     if (!type) return { unparsed: 'logon event without a LogonType' };
     const t = LOGON_TYPES[type];
     if (t === undefined) return { skip: 'unknown logon type' };
@@ -104,14 +104,14 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (!time) return { unparsed: 'no usable time stamp' };
   const user = domain && domain !== '-' && !name.includes('@') ? `${domain}\\${name}` : name;
   const rec: SessionRecord = { kind: 'session', ...base(msg, ctx, time), user, event, how };
-  const ipText = str(field(ev.data, 'IpAddress'));
+  const ipText = str(field(ev.data, 'IpAddress', 'ipAddress'));
   if (ipText && ipText !== '-') {
     const ip = normIp(ipText);
     if (ip && ip !== '127.0.0.1' && ip !== '::1') rec.ip = ip;
   }
   const host = ev.host ?? msg.header?.hostname;
   if (host) rec.host = host;
-  const logonId = str(field(ev.data, 'TargetLogonId'));
+  const logonId = str(field(ev.data, 'TargetLogonId', 'targetLogonId'));
   if (logonId && logonId !== '0x0') rec.sessionId = `${host ? `${host} ` : ''}${logonId.toLowerCase()}`;
   return { records: [rec] };
 }
@@ -143,11 +143,11 @@ function dialect(o: Obj): Event | undefined {
   return { id, data: o, host: str(o.Hostname), stamp: str(o.EventTime) };
 }
 
-/** A field by Microsoft's name, or the camelCase spelling the Wazuh agent uses. */
-function field(d: Obj, name: string): unknown {
+/** A field by Microsoft's name, or the camelCase spelling the Wazuh agent uses (given: no string built per call). */
+function field(d: Obj, name: string, camel: string): unknown {
   const v = d[name];
   if (v !== undefined) return v;
-  return d[name.charAt(0).toLowerCase() + name.slice(1)];
+  return d[camel];
 }
 
 function isObj(v: unknown): v is Obj {
@@ -175,24 +175,46 @@ function resolve(ev: Event, msg: Message, ctx: ParseContext): ResolvedTime | und
   return msg.header?.stamp;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: ?(Z|UTC|[+-]\d{2}:?\d{2}))?$/;
+/** Two ASCII digits at i → their value, or -1. */
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48, b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
 
-/** "2021-05-07T21:36:19.887424400Z", "2016-10-06 01:50:49.420927 UTC", "2024-01-01 10:00:00", "…+01:00". */
-function parseIso(s: string): { fields: { year: number; month: number; day: number; hour: number; minute: number; second: number; micros: number }; offset?: number } | undefined {
-  if (s.length > 40) return undefined;
-  const m = ISO.exec(s);
-  if (!m) return undefined;
-  const frac = m[7] ?? '';
-  const fields = {
-    year: Number(m[1]), month: Number(m[2]), day: Number(m[3]),
-    hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]),
-    micros: frac === '' ? 0 : Number(frac.slice(0, 6).padEnd(6, '0')), // ns digits truncated: still that µs
-  };
+type IsoFields = { year: number; month: number; day: number; hour: number; minute: number; second: number; micros: number };
+
+/**
+ * "2021-05-07T21:36:19.887424400Z", "2016-10-06 01:50:49.420927 UTC", "2024-01-01 10:00:00", "…+01:00": exactly
+ * /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: ?(Z|UTC|[+-]\d{2}:?\d{2}))?$/, read by hand.
+ */
+export function parseIso(s: string): { fields: IsoFields; offset?: number } | undefined {
+  const n = s.length;
+  if (n > 40 || n < 19) return undefined;
+  const y1 = d2(s, 0), y2 = d2(s, 2), month = d2(s, 5), day = d2(s, 8), hour = d2(s, 11), minute = d2(s, 14), second = d2(s, 17);
+  const sep = s.charCodeAt(10);
+  if ((y1 | y2 | month | day | hour | minute | second) < 0 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 ||
+      (sep !== 84 && sep !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  let i = 19;
+  let micros = 0;
+  if (s.charCodeAt(i) === 46) { // fraction: 1-9 digits, ns digits truncated (still that µs)
+    let k = 0;
+    i++;
+    for (let d: number; k < 9 && (d = s.charCodeAt(i) - 48) >= 0 && d <= 9; i++, k++) if (k < 6) micros = micros * 10 + d;
+    if (k === 0) return undefined;
+    for (let m = k; m < 6; m++) micros *= 10;
+  }
+  const fields = { year: y1 * 100 + y2, month, day, hour, minute, second, micros };
   if (fields.month < 1 || fields.month > 12 || fields.day < 1 || fields.day > 31 || fields.hour > 23 || fields.minute > 59 || fields.second > 60) return undefined;
-  const z = m[8];
-  if (z === undefined) return { fields };
-  if (z === 'Z' || z === 'UTC') return { fields, offset: 0 };
-  const sign = z.charCodeAt(0) === 45 ? -1 : 1;
-  const digits = z.slice(1).replace(':', '');
-  return { fields, offset: sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) };
+  if (i === n) return { fields };
+  // Zone: optional space, then Z, UTC or ±hh[:]mm, then the end.
+  if (s.charCodeAt(i) === 32) i++;
+  const c = s.charCodeAt(i);
+  if (c === 90 && i + 1 === n) return { fields, offset: 0 };
+  if (c === 85 && i + 3 === n && s.charCodeAt(i + 1) === 84 && s.charCodeAt(i + 2) === 67) return { fields, offset: 0 };
+  if (c !== 43 && c !== 45) return undefined;
+  const oh = d2(s, i + 1);
+  const colon = s.charCodeAt(i + 3) === 58 ? 1 : 0;
+  const om = d2(s, i + 3 + colon);
+  if (oh < 0 || om < 0 || i + 5 + colon !== n) return undefined;
+  return { fields, offset: (c === 45 ? -1 : 1) * (oh * 60 + om) };
 }
