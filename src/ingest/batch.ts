@@ -4,7 +4,8 @@
 import type { Kind, Micros, NatRecord, UnparsedRecord, WhowasRecord } from '../records/record.ts';
 import type { ParseContext, Parser } from '../parsers/parser.ts';
 import { parseMessage, type Outcome } from '../parsers/run.ts';
-import { encodeChunkSync, MAX_CHUNK_LINES, RAW_CHUNK_LINES } from '../store/raw-archive.ts';
+import { encodeChunkSync, MAX_CHUNK_LINES, RAW_CHUNK_LINES, RecordChunk } from '../store/raw-archive.ts';
+import type { RecordBytes } from '../inputs/ipfix/decoder.ts';
 import type { DayBatch } from '../store/store.ts';
 import { dayOf } from '../store/store.ts';
 import type { SourceClock } from '../time/types.ts';
@@ -71,6 +72,8 @@ interface DayParts {
   chunks: { data: Uint8Array; lines: number }[];
   records: { rec: WhowasRecord; line: number }[];
   nat: NatColumnBuilder;
+  /** The day's open chunk of data-record octets (IPFIX bytes evidence), when its current chunk is one. */
+  bin?: RecordChunk;
 }
 
 /**
@@ -92,9 +95,21 @@ export class DayBatcher {
   ) {}
 
   add(m: Pending): void {
-    const s = this.s;
+    this.s.lines++;
+    this.keep(this.outcome(m), m.received, m.raw);
+  }
+
+  /**
+   * A data record whose evidence is its own octets (IPFIX bytes evidence, rendered when read): kept in
+   * chunks of records sharing one template, beside the text chunks of the same day.
+   */
+  addBytes(records: WhowasRecord[], skipReason: string, received: Micros, bytes: RecordBytes): void {
+    this.s.lines++;
+    this.keep(this.outcome({ raw: '', received, records, skipReason }), received, bytes);
+  }
+
+  private outcome(m: Pending): Outcome {
     const opts = this.opts;
-    s.lines++;
     // One clock per second of receive time is plenty for year inference and cheap.
     const sec = Math.floor(m.received / 1_000_000);
     let ctx = this.ctx;
@@ -103,7 +118,12 @@ export class DayBatcher {
       this.ctxReceivedSecond = sec;
     } else if (ctx.received !== m.received) ctx = { clock: ctx.clock, source: opts.source, received: m.received };
     this.ctx = ctx;
-    const res = m.records ? decoded(m, opts.source) : parseMessage(this.parser, m.raw, ctx);
+    return m.records ? decoded(m, opts.source) : parseMessage(this.parser, m.raw, ctx);
+  }
+
+  private keep(res: Outcome, received: Micros, evidence: string | RecordBytes): void {
+    const s = this.s;
+    const opts = this.opts;
     if (res.status === 'skip') {
       const why = res.reason ?? 'no binding';
       s.skipped++;
@@ -117,6 +137,7 @@ export class DayBatcher {
     }
     let lastDay: DayParts | undefined;
     let line = 0;
+    let pos = 0;
     for (const r of res.records) {
       if (r.kind !== 'unparsed') {
         s.records[r.kind] = (s.records[r.kind] ?? 0) + 1;
@@ -124,7 +145,7 @@ export class DayBatcher {
         if (s.lastTs === undefined || r.ts > s.lastTs) s.lastTs = r.ts;
         if (r.flags) for (const [k, v] of Object.entries(r.flags)) if (v) s.timeFlags[k] = (s.timeFlags[k] ?? 0) + 1;
         if (opts.trackSkew) {
-          const skew = Math.abs(m.received - r.ts) / 1e6;
+          const skew = Math.abs(received - r.ts) / 1e6;
           if (s.maxSkewS === undefined || skew > s.maxSkewS) s.maxSkewS = skew;
         }
       }
@@ -135,16 +156,29 @@ export class DayBatcher {
         db = { day, lineCount: 0, lines: [], received: [], chunks: [], records: [], nat: new NatColumnBuilder(opts.encode ? this.natHint : 16) };
         this.byDay.set(day, db);
       }
-      // A message's line is stored once per day it has records in (almost always exactly one).
+      // A message's line is stored once per day it has records in (almost always exactly one). Encoded, its
+      // position is chunk × 65536 + index, the chunk being the day's open one.
       if (db !== lastDay) {
         line = db.lineCount++;
-        db.lines.push(m.raw);
-        db.received.push(m.received);
         lastDay = db;
-        if (opts.encode && db.lines.length === RAW_CHUNK_LINES) compressLines(db);
+        if (typeof evidence === 'string') {
+          if (db.bin) closeRecordChunk(db);
+          pos = db.chunks.length * MAX_CHUNK_LINES + db.lines.length;
+          db.lines.push(evidence);
+          db.received.push(received);
+          if (opts.encode && db.lines.length === RAW_CHUNK_LINES) compressLines(db);
+        } else {
+          if (!opts.encode) throw new Error('record octets as evidence need an encoding batcher');
+          if (db.lines.length) compressLines(db);
+          if (db.bin && db.bin.key !== evidence.key) closeRecordChunk(db);
+          db.bin ??= new RecordChunk(evidence.key, evidence.header());
+          pos = db.chunks.length * MAX_CHUNK_LINES + db.bin.size;
+          db.bin.add(evidence, received);
+          if (db.bin.size === RAW_CHUNK_LINES) closeRecordChunk(db);
+        }
       }
-      if (opts.encode && r.kind === 'nat') db.nat.add(r as NatRecord, chunkPos(line));
-      else db.records.push({ rec: r, line: opts.encode ? chunkPos(line) : line });
+      if (opts.encode && r.kind === 'nat') db.nat.add(r as NatRecord, pos);
+      else db.records.push({ rec: r, line: opts.encode ? pos : line });
     }
   }
 
@@ -156,6 +190,7 @@ export class DayBatcher {
         continue;
       }
       if (d.lines.length) compressLines(d);
+      if (d.bin) closeRecordChunk(d);
       const b: DayBatch = { day: d.day, source: this.opts.source, lines: [], received: [], chunks: d.chunks, records: d.records };
       if (d.nat.size) b.nat = [d.nat.finish()];
       out.push(b);
@@ -165,9 +200,9 @@ export class DayBatcher {
   }
 }
 
-/** A day's flat line number → its chunk position (chunk × 65536 + index), as encoded batches carry them. */
-function chunkPos(line: number): number {
-  return Math.floor(line / RAW_CHUNK_LINES) * MAX_CHUNK_LINES + (line % RAW_CHUNK_LINES);
+function closeRecordChunk(d: DayParts): void {
+  d.chunks.push({ data: d.bin!.encode(), lines: d.bin!.size });
+  d.bin = undefined;
 }
 
 /** The day's lines not yet compressed → one chunk (a full one but for the day's last). */

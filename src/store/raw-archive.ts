@@ -4,6 +4,7 @@
 import { promisify } from 'node:util';
 import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants, inflateRawSync } from 'node:zlib';
 import type { Micros } from '../records/record.ts';
+import { IpfixDecoder, type EvidenceHeader, type RecordBytes } from '../inputs/ipfix/decoder.ts';
 
 const compressAsync = promisify(brotliCompress);
 
@@ -63,8 +64,70 @@ function chunkDocument(chunk: RawChunk): Buffer {
   return Buffer.from(`\u0002${JSON.stringify({ r0, d, n: lens })}\n${chunk.lines.join('')}`);
 }
 
+/**
+ * Chunk format 3: data records kept as their own octets (IPFIX / NetFlow v9), all of one template. "\u0003"
+ * + JSON header {h: the template and exporter (EvidenceHeader), r0, d: receive-time deltas, g: runs of
+ * [export time µs, uptime base ms, records], n: record lengths} + "\n" + the records' octets. Read back as
+ * the text lines the decoder would have rendered on arrival (IpfixDecoder.render).
+ */
+export class RecordChunk {
+  private readonly parts: Buffer[] = [];
+  private readonly received: Micros[] = [];
+  private readonly runs: [number, number, number][] = [];
+  private bytes = 0;
+
+  constructor(
+    readonly key: string,
+    private readonly header: EvidenceHeader,
+  ) {}
+
+  get size(): number {
+    return this.parts.length;
+  }
+
+  add(r: RecordBytes, received: Micros): void {
+    // The octets are only valid during the decoder's emit: copy them.
+    this.parts.push(Buffer.from(r.data.subarray(r.start, r.end)));
+    this.bytes += r.end - r.start;
+    this.received.push(received);
+    const last = this.runs[this.runs.length - 1];
+    if (last && last[0] === r.exportUs && last[1] === r.upBaseMs) last[2]++;
+    else this.runs.push([r.exportUs, r.upBaseMs, 1]);
+  }
+
+  encode(): Buffer {
+    const r0 = this.received.length ? this.received[0]! : 0;
+    const head = JSON.stringify({ h: this.header, r0, d: this.received.map((r) => r - r0), g: this.runs, n: this.parts.map((p) => p.length) });
+    return brotliCompressSync(Buffer.concat([Buffer.from(`\u0003${head}\n`), ...this.parts], head.length + 2 + this.bytes), BROTLI_BINARY);
+  }
+}
+
+const BROTLI_BINARY = {
+  params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_LGWIN]: 16 },
+};
+
+function decodeRecordChunk(buf: Buffer): RawChunk {
+  const nl = buf.indexOf(10);
+  const h = JSON.parse(buf.toString('utf8', 1, nl)) as { h: EvidenceHeader; r0: number; d: number[]; g: [number, number, number][]; n: number[] };
+  const received = h.d.map((x) => h.r0 + x);
+  const recs: { data: Buffer; exportUs: number; upBaseMs: number; received: number }[] = [];
+  let pos = nl + 1;
+  let i = 0;
+  for (const [exportUs, upBaseMs, count] of h.g) {
+    for (let k = 0; k < count; k++, i++) {
+      const len = h.n[i]!;
+      recs.push({ data: buf.subarray(pos, pos + len), exportUs, upBaseMs, received: received[i]! });
+      pos += len;
+    }
+  }
+  if (pos !== buf.length || i !== h.n.length) throw new Error('raw chunk: record lengths do not match its octets');
+  return { lines: IpfixDecoder.render(h.h, recs), received };
+}
+
 export function decodeChunk(data: Uint8Array): RawChunk {
-  const text = inflate(data).toString('utf8');
+  const buf = inflate(data);
+  if (buf[0] === 3) return decodeRecordChunk(buf);
+  const text = buf.toString('utf8');
   if (text.charCodeAt(0) === 2) {
     const nl = text.indexOf('\n');
     const h = JSON.parse(text.slice(1, nl)) as { r0: number; d: number[]; n: number[] };

@@ -24,7 +24,11 @@ export function unpackBatch(b: DayBatch): UnpackedBatch {
     received.push(...d.received);
   }
   const flat = (pos: number) => firstLine[Math.floor(pos / MAX_CHUNK_LINES)]! + (pos % MAX_CHUNK_LINES);
-  const records = b.records.map((r) => ({ rec: r.rec, line: flat(r.line) }));
+  // Each record with its line as stored (IPFIX records kept as octets carry none until rendered here).
+  const records = b.records.map((r) => {
+    const line = flat(r.line);
+    return { rec: { ...r.rec, raw: lines[line]! } as WhowasRecord, line };
+  });
   for (const c of b.nat ?? []) {
     for (let i = 0; i < c.n; i++) {
       const line = flat(c.line[i]!);

@@ -28,10 +28,40 @@ export interface DecoderOptions {
   profileFor?: (exporter: string) => Profile;
   /** Exporters tracked at most (templates and counters); packets from more are counted and dropped (default 10000). */
   maxExporters?: number;
+  /**
+   * What a data record's evidence is: its text rendering (default), or its own bytes with what it takes to
+   * render them later (`RecordBytes`, passed to emit; raw is then ''): the ingest path stores the exporter's
+   * original octets and renders them when a trace reads them (renderEvidence), which halves its CPU.
+   */
+  evidence?: 'text' | 'bytes';
+}
+
+/** Everything besides its own octets that a data record's rendering depends on, per chunk of evidence. */
+export interface EvidenceHeader {
+  exporter: string;
+  profile: Profile;
+  flows: boolean;
+  v9: boolean;
+  domain: number;
+  tid: number;
+  options: boolean;
+  fields: [number, number, number][];
+}
+
+/** A data record's octets, valid during the emit call only, and the context its rendering needs. */
+export interface RecordBytes {
+  data: Buffer;
+  start: number;
+  end: number;
+  /** Identifies the EvidenceHeader (same key, same header). */
+  key: string;
+  header: () => EvidenceHeader;
+  exportUs: Micros;
+  upBaseMs: number;
 }
 
 /** Receives each data record: its text rendering, the records made from it, and the skip reason if none. */
-export type Emit = (raw: string, records: WhowasRecord[], skip: string | undefined, received: Micros) => void;
+export type Emit = (raw: string, records: WhowasRecord[], skip: string | undefined, received: Micros, bytes?: RecordBytes) => void;
 
 export interface ExporterCounters {
   packets: number;
@@ -137,6 +167,10 @@ interface Tpl {
   cProto: boolean; cNat: boolean; cFw: boolean;
   prefix: string;
   prefixB: Uint8Array;
+  /** The template as received, and the evidence key/header built from it on first use. */
+  fields: FieldSpec[];
+  evKey?: string;
+  evHeader?: EvidenceHeader;
 }
 
 interface Pending {
@@ -181,6 +215,8 @@ export class IpfixDecoder {
   private readonly flows: boolean;
   private readonly profileFor: (e: string) => Profile;
   private readonly maxExporters: number;
+  private readonly bytesEvidence: boolean;
+  private readonly rb: RecordBytes = { data: Buffer.alloc(0), start: 0, end: 0, key: '', header: () => ({}) as EvidenceHeader, exportUs: 0, upBaseMs: -1 };
   /** Datagrams from exporters beyond maxExporters. */
   refused = 0;
 
@@ -204,7 +240,38 @@ export class IpfixDecoder {
     this.flows = opts.flows ?? true;
     this.profileFor = opts.profileFor ?? (() => 'rfc8158');
     this.maxExporters = opts.maxExporters ?? 10_000;
+    this.bytesEvidence = opts.evidence === 'bytes';
     this.ctx.flows = this.flows;
+  }
+
+  /**
+   * Renders stored data records (bytes evidence) exactly as text evidence would have been rendered when they
+   * arrived: the template and exporter from the header, each record's export time and uptime base.
+   */
+  static render(h: EvidenceHeader, recs: { data: Buffer; exportUs: Micros; upBaseMs: number; received: Micros }[]): string[] {
+    const dec = new IpfixDecoder({ flows: h.flows, profileFor: () => h.profile });
+    const ex = new Exporter(h.exporter, h.profile);
+    const dom = new Domain(h.domain, h.v9);
+    const fields = h.fields.map(([ent, id, len]) => ({ ent, id, len }));
+    let sig = `${h.options ? 'o' : 't'}`;
+    for (const f of fields) sig += `,${f.ent}.${f.id}/${f.len}`;
+    const t = compile(h.tid, h.v9, h.options, fields, sig);
+    if (!t) throw new Error('stored IPFIX evidence: template does not compile');
+    t.prefix = templatePrefix(ex, dom, h.options, h.tid);
+    t.prefixB = Buffer.from(t.prefix, 'utf8');
+    const out: string[] = [];
+    const ctx = dec.ctx;
+    ctx.how = h.v9 ? 'nfv9' : 'ipfix';
+    ctx.profile = h.profile;
+    for (const r of recs) {
+      ctx.exportUs = r.exportUs;
+      ctx.received = r.received;
+      dec.upBaseMs = r.upBaseMs;
+      const before = out.length;
+      dec.records(r.data, 0, r.data.length, ex, dom, t, (raw) => void out.push(raw));
+      if (out.length !== before + 1) throw new Error('stored IPFIX evidence: a record did not render as one line');
+    }
+    return out;
   }
 
   /** Decodes one datagram from `sender` (its source address), received at `received` (µs). Never throws. */
@@ -425,7 +492,7 @@ export class IpfixDecoder {
     }
     if (old) c.templateChanges++;
     t.expires = received + this.lifetimeUs;
-    t.prefix = `${dom.v9 ? 'nfv9' : 'ipfix'} exporter=${ex.name} domain=${dom.id} ${options ? 'optionsTemplate' : 'template'}=${tid} profile=${ex.profile}`;
+    t.prefix = templatePrefix(ex, dom, options, tid);
     t.prefixB = Buffer.from(t.prefix, 'utf8');
     dom.templates.set(tid, t);
     if (ex.pending.length) this.replay(ex, dom, t, emit);
@@ -494,6 +561,7 @@ export class IpfixDecoder {
     const lens = this.lens.length >= n ? this.lens : (this.lens = new Int32Array(n * 2));
     const o = this.text;
     while (end - p >= min) {
+      const start = p;
       // ---- pass 1: field offsets, and the values the mapping reads ----
       f.reset();
       for (let i = 0; i < n; i++) {
@@ -540,6 +608,21 @@ export class IpfixDecoder {
         records = [];
         mapRecord(f, ctx, records, res);
       }
+      if (this.bytesEvidence && !t.options) {
+        if (records.length === 0) c.skipped++;
+        else for (const r of records) this.count(c, r);
+        const rb = this.rb;
+        if (t.evKey === undefined) evidenceOf(t, ex, dom, this.flows);
+        rb.data = b;
+        rb.start = start;
+        rb.end = p;
+        rb.key = t.evKey!;
+        rb.header = () => t.evHeader!;
+        rb.exportUs = ctx.exportUs;
+        rb.upBaseMs = this.upBaseMs;
+        emit('', records, res.skip, ctx.received, rb);
+        continue;
+      }
       // ---- pass 2: the rendering ----
       o.reset();
       o.bytes(t.prefixB);
@@ -565,14 +648,18 @@ export class IpfixDecoder {
       if (records.length === 0) c.skipped++;
       else
         for (const r of records) {
-          if (r.kind === 'nat') c.nat++;
-          else if (r.kind === 'portblock') c.portblock++;
-          else if (r.kind === 'flow') c.flow++;
-          else c.unparsed++;
+          this.count(c, r);
           r.raw = raw;
         }
       emit(raw, records, res.skip, ctx.received);
     }
+  }
+
+  private count(c: ExporterCounters, r: WhowasRecord): void {
+    if (r.kind === 'nat') c.nat++;
+    else if (r.kind === 'portblock') c.portblock++;
+    else if (r.kind === 'flow') c.flow++;
+    else c.unparsed++;
   }
 
   /** Reads a field the mapping needs into Fields. */
@@ -781,13 +868,17 @@ function timeOut(o: TextOut, us: number): void {
 }
 
 /** Compiles a template; undefined when it can never describe a record (zero length). */
+function templatePrefix(ex: Exporter, dom: Domain, options: boolean, tid: number): string {
+  return `${dom.v9 ? 'nfv9' : 'ipfix'} exporter=${ex.name} domain=${dom.id} ${options ? 'optionsTemplate' : 'template'}=${tid} profile=${ex.profile}`;
+}
+
 function compile(id: number, v9: boolean, options: boolean, fields: FieldSpec[], sig: string): Tpl | undefined {
   const n = fields.length;
   const t: Tpl = {
     id, v9, options, sig, expires: 0, n,
     op: new Uint8Array(n), len: new Int32Array(n), slot: new Uint8Array(n), tok: new Array<string>(n).fill(''),
     minLen: 0, cSrc: 0, cSport: false, cXsrc: 0, cXsport: false, cDst: 0, cDport: false, cXdst: 0, cXdport: false,
-    cProto: false, cNat: false, cFw: false, prefix: '', prefixB: new Uint8Array(0), tokB: [],
+    cProto: false, cNat: false, cFw: false, prefix: '', prefixB: new Uint8Array(0), tokB: [], fields,
   };
   // Core endpoints: the IPv4 element when present, else the IPv6 one (NAT64 logs an IPv6 inside address).
   const has = (ent: number, fid: number, len: number): number =>
@@ -892,4 +983,13 @@ function compile(id: number, v9: boolean, options: boolean, fields: FieldSpec[],
   t.minLen = Math.max(min, 1);
   t.tokB = t.tok.map((x) => (x ? Buffer.from(x, 'utf8') : null));
   return t;
+}
+
+/** The evidence header of a template (computed once per template: a template changes by being replaced). */
+function evidenceOf(t: Tpl, ex: Exporter, dom: Domain, flows: boolean): void {
+  t.evHeader = {
+    exporter: ex.name, profile: ex.profile, flows, v9: dom.v9, domain: dom.id, tid: t.id, options: t.options,
+    fields: t.fields.map((f) => [f.ent, f.id, f.len]),
+  };
+  t.evKey = JSON.stringify(t.evHeader);
 }

@@ -1,0 +1,64 @@
+// Bytes evidence: the ingest path keeps each data record's own octets (with its template and context) and
+// renders them when read. The rendering must be the one the decoder gives on arrival, character for character.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeChunk, RecordChunk } from '../../store/raw-archive.ts';
+import { IpfixDecoder, type RecordBytes } from './decoder.ts';
+import {
+  IE, NAT44_PORT_BLOCK, NAT44_SESSION, dataSet, encodeRecord, ipfixMessage, ipfixOptionsTemplateSet, ipfixTemplateSet, v9Packet, v9TemplateFlowSet, type FieldDef,
+} from './testing.ts';
+
+const T0 = Date.UTC(2026, 10, 29, 22, 13, 5, 123);
+const EXPORT = Math.floor(T0 / 1000) + 1;
+const RECEIVED = (EXPORT + 1) * 1e6 + 250_000;
+
+const plain: FieldDef[] = [IE.sourceIPv4Address, IE.destinationIPv4Address, IE.sourceTransportPort, IE.destinationTransportPort, IE.protocolIdentifier,
+  IE.flowStartSysUpTime, IE.flowEndSysUpTime, { id: 1, len: 4 }, IE.flowEndReason];
+const up: FieldDef[] = [IE.sourceIPv4Address, IE.destinationIPv4Address, IE.protocolIdentifier, IE.flowStartSysUpTime, IE.flowEndSysUpTime];
+const v6: FieldDef[] = [IE.observationTimeMilliseconds, IE.natEvent, IE.sourceIPv6Address, IE.postNATSourceIPv4Address, IE.protocolIdentifier,
+  IE.sourceTransportPort, IE.postNAPTSourceTransportPort, IE.destinationIPv4Address, IE.destinationTransportPort, IE.natPoolName];
+const session = (ev: number, inside: string, port: number) =>
+  encodeRecord(NAT44_SESSION, [T0 + port, ev, inside, '203.0.113.5', 6, 51234, port, '198.51.100.7', '198.51.100.7', 443, 443]);
+
+/** Datagrams covering the shapes the renderer must reproduce: NAT44 sessions and port blocks, NAT64 with a
+ * variable-length pool name, NetFlow v9 uptime-relative times, IPFIX uptime times through an options record. */
+const PACKETS: [string, Buffer][] = [
+  ['192.0.2.1', ipfixMessage({ exportTime: EXPORT, domain: 1 }, ipfixTemplateSet({ id: 256, fields: NAT44_SESSION }, { id: 257, fields: NAT44_PORT_BLOCK }),
+    dataSet(256, [session(4, '10.1.2.3', 40123), session(5, '10.1.2.3', 40123), session(4, '10.1.2.4', 40124)]),
+    dataSet(257, [encodeRecord(NAT44_PORT_BLOCK, [T0, 16, '10.1.2.3', '203.0.113.5', 1024, 1535, 1, 512])]))],
+  ['192.0.2.1', ipfixMessage({ exportTime: EXPORT + 5, domain: 1 }, dataSet(256, [session(4, '10.1.2.9', 50000)]))],
+  ['192.0.2.7', ipfixMessage({ exportTime: EXPORT, domain: 2 }, ipfixTemplateSet({ id: 260, fields: v6 }),
+    dataSet(260, [encodeRecord(v6, [T0, 4, '2001:db8::1:2', '203.0.113.9', 17, 5353, 62000, '198.51.100.53', 53, 'pool-äöü'])]))],
+  ['192.0.2.1', v9Packet({ uptime: 100_000, unixSecs: EXPORT }, v9TemplateFlowSet({ id: 300, fields: plain }),
+    dataSet(300, [encodeRecord(plain, ['10.1.2.3', '198.51.100.7', 40000, 80, 6, 90_000, 98_000, 5000, 3])]))],
+  ['192.0.2.1', ipfixMessage({ exportTime: EXPORT, domain: 3 },
+    ipfixOptionsTemplateSet(400, [{ id: 144, len: 4 }], [IE.systemInitTimeMilliseconds]),
+    dataSet(400, [encodeRecord([{ id: 144, len: 4 }, IE.systemInitTimeMilliseconds], [1, T0 - 3_600_000])]),
+    ipfixTemplateSet({ id: 301, fields: up }), dataSet(301, [encodeRecord(up, ['10.1.2.3', '198.51.100.7', 17, 3_600_000, 3_601_000])]))],
+];
+
+test('records kept as octets render exactly as the decoder rendered them on arrival', () => {
+  const text = new IpfixDecoder({ profileFor: (e) => (e === '192.0.2.7' ? 'nsel' : 'rfc8158') });
+  const bytes = new IpfixDecoder({ profileFor: (e) => (e === '192.0.2.7' ? 'nsel' : 'rfc8158'), evidence: 'bytes' });
+  const want: string[] = [];
+  const chunks: RecordChunk[] = [];
+  for (const [sender, p] of PACKETS) {
+    text.packet(p, sender, RECEIVED, (raw) => void want.push(raw));
+    bytes.packet(p, sender, RECEIVED, (raw, _records, _skip, received, rb?: RecordBytes) => {
+      if (!rb) return void assert.match(raw, /optionsTemplate=/); // options records keep their text
+      let c = chunks[chunks.length - 1];
+      if (!c || c.key !== rb.key) chunks.push((c = new RecordChunk(rb.key, rb.header())));
+      c.add(rb, received);
+    });
+  }
+  const got = chunks.flatMap((c) => decodeChunk(c.encode()).lines);
+  const dataLines = want.filter((l) => !/optionsTemplate=/.test(l));
+  assert.equal(got.length, 8);
+  assert.deepEqual(got, dataLines);
+  assert.match(got[0]!, /^ipfix exporter=192\.0\.2\.1 domain=1 template=256 profile=rfc8158 natEvent=4 proto=6 src=10\.1\.2\.3:51234 xsrc=203\.0\.113\.5:40123 /);
+  assert.match(got.find((l) => l.includes('template=260'))!, /profile=nsel .*natPoolName="pool-äöü"/);
+  assert.match(got.find((l) => l.startsWith('nfv9'))!, / start=\S+ end=\S+ time=/);
+  assert.match(got[got.length - 1]!, / start=\S+ end=\S+ time=/);
+  const back = decodeChunk(chunks[0]!.encode());
+  assert.deepEqual(back.received, [RECEIVED, RECEIVED, RECEIVED]);
+});
