@@ -268,9 +268,10 @@ export class DuckDbStore implements Store {
       try {
         for (const kind of Object.keys(TABLES_KINDS) as Kind[]) {
           await this.w.run(ddl(kind, 'compact_tmp'));
-          // Line order (raw_ref): a log's line order is its time order, so ts zone maps stay narrow, and
-          // raw_ref stays monotone (ordering by ts would scramble it across sources: +2.6 B/row measured).
-          await this.w.run(`INSERT INTO compact_tmp.${kind} SELECT * FROM ${d.alias}.${kind} ORDER BY raw_ref`);
+          // Rows are already in line order (raw_ref): lines are numbered at commit, in commit order, and each
+          // commit appends its rows in line order. DuckDB keeps insertion order, so no ORDER BY: sorting 10 M
+          // rows cost 7.0 s of a 10 M event compaction, 2.3 s without (measured; order checked after).
+          await this.w.run(`INSERT INTO compact_tmp.${kind} SELECT * FROM ${d.alias}.${kind}`);
         }
         for (const s of AUX_DDL('compact_tmp')) await this.w.run(s);
         for (const t of ['peer', 'pubaddr', 'raw_chunk']) await this.w.run(`INSERT INTO compact_tmp.${t} SELECT * FROM ${d.alias}.${t}`);
