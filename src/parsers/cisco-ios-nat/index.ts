@@ -18,6 +18,9 @@ export const ciscoIosNat: Parser = {
 };
 export default ciscoIosNat;
 
+/** Token positions of the line being parsed. */
+const TA = new Int32Array(5), TB = new Int32Array(5);
+
 /** Position of the NAT message tag, or -1. */
 function findTag(s: string): number {
   const a = s.indexOf('%NAT-');
@@ -51,25 +54,30 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (event === 'new' && s.startsWith('Created ', p)) p += 8;
   else if (event === 'destroy' && s.startsWith('Deleted ', p)) p += 8;
 
-  // PROTO insideLocal insideGlobal outsideLocal outsideGlobal [number]
-  const tok: [number, number][] = [];
-  while (tok.length < 5 && p < s.length) {
+  // PROTO insideLocal insideGlobal outsideLocal outsideGlobal [number]: token k is s[TA[k], TB[k]).
+  let nt = 0;
+  while (nt < 5 && p < s.length) {
     let e = s.indexOf(' ', p);
     if (e < 0) e = s.length;
-    if (e > p) tok.push([p, e]);
+    if (e > p) {
+      TA[nt] = p;
+      TB[nt++] = e;
+    }
     p = e + 1;
   }
-  if (tok.length < 5) return { unparsed: 'translation message with fewer than four endpoints' };
-  const proto = protoName(s.slice(tok[0]![0], tok[0]![1]));
-  const eps: Endpoint[] = [];
+  if (nt < 5) return { unparsed: 'translation message with fewer than four endpoints' };
+  const proto = protoName(s.slice(TA[0]!, TB[0]!));
+  let il!: Endpoint, ig!: Endpoint, og!: Endpoint; // all four are read below, or the line is unparsed
   for (let k = 1; k <= 4; k++) {
-    const [a, b] = tok[k]!;
+    const a = TA[k]!, b = TB[k]!;
     // "ip:port"; an address without a port (a protocol without ports) has no colon after the address.
-    const ep = s.indexOf(':', a) >= 0 && s.indexOf(':', a) < b ? endpoint(s, a, b, 58) : null;
+    const colon = s.indexOf(':', a);
+    const ep = colon >= 0 && colon < b ? endpoint(s, a, b, 58) : null;
     if (!ep) return { unparsed: 'translation endpoint is not address:port' };
-    eps.push(ep);
+    if (k === 1) il = ep;
+    else if (k === 2) ig = ep;
+    else if (k === 4) og = ep;
   }
-  const [il, ig, , og] = eps as [Endpoint, Endpoint, Endpoint, Endpoint];
   if (il.ip === ig.ip && il.port === ig.port) return { skip: 'no inside translation (inside local equals inside global)' };
 
   // Time: the router's own stamp in front of the tag (service timestamps log datetime …), else the syslog header's.
