@@ -71,7 +71,9 @@ function chunkDocument(chunk: RawChunk): Buffer {
  * the text lines the decoder would have rendered on arrival (IpfixDecoder.render).
  */
 export class RecordChunk {
-  private readonly parts: Buffer[] = [];
+  /** The records' octets back to back (one buffer, grown by doubling: no object per record). */
+  private body = Buffer.allocUnsafe(16 * 1024);
+  private readonly lens: number[] = [];
   private readonly received: Micros[] = [];
   private readonly runs: [number, number, number][] = [];
   private bytes = 0;
@@ -82,13 +84,20 @@ export class RecordChunk {
   ) {}
 
   get size(): number {
-    return this.parts.length;
+    return this.lens.length;
   }
 
   add(r: RecordBytes, received: Micros): void {
     // The octets are only valid during the decoder's emit: copy them.
-    this.parts.push(Buffer.from(r.data.subarray(r.start, r.end)));
-    this.bytes += r.end - r.start;
+    const len = r.end - r.start;
+    if (this.bytes + len > this.body.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.body.length * 2, this.bytes + len));
+      this.body.copy(grown, 0, 0, this.bytes);
+      this.body = grown;
+    }
+    r.data.copy(this.body, this.bytes, r.start, r.end);
+    this.bytes += len;
+    this.lens.push(len);
     this.received.push(received);
     const last = this.runs[this.runs.length - 1];
     if (last && last[0] === r.exportUs && last[1] === r.upBaseMs) last[2]++;
@@ -97,8 +106,8 @@ export class RecordChunk {
 
   encode(): Buffer {
     const r0 = this.received.length ? this.received[0]! : 0;
-    const head = JSON.stringify({ h: this.header, r0, d: this.received.map((r) => r - r0), g: this.runs, n: this.parts.map((p) => p.length) });
-    return brotliCompressSync(Buffer.concat([Buffer.from(`\u0003${head}\n`), ...this.parts], head.length + 2 + this.bytes), BROTLI_BINARY);
+    const head = Buffer.from(`\u0003${JSON.stringify({ h: this.header, r0, d: this.received.map((r) => r - r0), g: this.runs, n: this.lens })}\n`);
+    return brotliCompressSync(Buffer.concat([head, this.body.subarray(0, this.bytes)]), BROTLI_BINARY);
   }
 }
 

@@ -68,7 +68,8 @@ function onPackets(b: PacketBatch): DecodeResult {
     let e = emits.get(id);
     if (!e) {
       const stats = emptyStats();
-      const batcher = new DayBatcher(ipfixText, { source: sources.get(id) ?? '?', clock, encode: true }, stats, 4096);
+      // NAT rows expected: ~41 records fill a 1,500-byte datagram.
+      const batcher = new DayBatcher(ipfixText, { source: sources.get(id) ?? '?', clock, encode: true }, stats, b.exporters.length * 48);
       batchers.set(id, { batcher, stats });
       e = (raw, records, skip, received, bytes) =>
         bytes ? batcher.addBytes(records, skip ?? 'no binding', received, bytes) : batcher.add({ raw, received, records, skipReason: skip ?? 'no binding' });
