@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { SessionRecord } from '../../records/record.ts';
 import { parseMessage, type Outcome } from '../run.ts';
 import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataDir, testdataFiles } from '../testing.ts';
-import { parseIso, windowsSecurity } from './index.ts';
+import { parseIso, windowsSecurity, withoutMessage } from './index.ts';
 
 const BERLIN = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 12) * 1000 });
 const at = (...a: [number, number, number, number, number, number]) => Date.UTC(...a) * 1000;
@@ -190,5 +190,36 @@ describe('windows-security: the stamp reader', () => {
       if (ref(s)) read++;
     }
     assert.ok(read > 2000, `${read} stamps read`);
+  });
+});
+
+describe('the message text is cut out before JSON.parse', () => {
+  const long = 'An account was successfully logged on.\r\n\r\nSubject:\r\n\tSecurity ID:\t\tS-1-5-18\r\n' + 'x'.repeat(300);
+  const line = (msg: string) =>
+    `{"win":{"system":{"eventID":"4624","systemTime":"2026-11-29T08:15:02.1234567Z","computer":"PC-17","message":${msg}},` +
+    `"eventdata":{"targetUserName":"alice","targetDomainName":"UNI","logonType":"2","targetLogonId":"0x3e7a1"}}}`;
+  const parseLine = (l: string) => parseMessage(windowsSecurity, l, contextFor({ zone: 'UTC', reference: Date.UTC(2026, 10, 29, 9) * 1000 }));
+
+  test('gives the same records as parsing the whole line, quotes and backslashes in the text included', () => {
+    for (const msg of [JSON.stringify(long), JSON.stringify(`${long} "quoted" \\ back\\slash \\"`), JSON.stringify('short')]) {
+      const whole = JSON.parse(line(msg)) as unknown;
+      assert.ok(whole);
+      const o = parseLine(line(msg));
+      assert.equal(o.status, 'records');
+      assert.equal((o.records[0] as { user: string }).user, 'UNI\\alice');
+      assert.equal(o.records[0]!.ts, Date.UTC(2026, 10, 29, 8, 15, 2, 123) * 1000 + 456);
+      assert.equal(o.records[0]!.raw, line(msg)); // the line is kept whole as evidence
+    }
+    assert.equal(withoutMessage(line(JSON.stringify(long))), line('""'));
+    assert.equal(withoutMessage(line(JSON.stringify('short'))), line(JSON.stringify('short')));
+  });
+
+  test('a line cut inside its message is still malformed; a fault only inside the text is not looked for', () => {
+    const full = line(JSON.stringify(long));
+    const cut = full.slice(0, full.indexOf('xxxx') + 10);
+    assert.equal(parseLine(`${cut}}`).status, 'unparsed');
+    const badEscape = line(`"${long} \\q"`);
+    assert.throws(() => JSON.parse(badEscape));
+    assert.equal(parseLine(badEscape).status, 'records');
   });
 });

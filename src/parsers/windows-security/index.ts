@@ -64,7 +64,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   }
   let obj: unknown;
   try {
-    obj = JSON.parse(a === 0 && b === body.length ? body : body.slice(a, b));
+    obj = JSON.parse(withoutMessage(a === 0 && b === body.length ? body : body.slice(a, b)));
   } catch {
     return { unparsed: 'malformed JSON' };
   }
@@ -114,6 +114,30 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   const logonId = str(field(ev.data, 'TargetLogonId', 'targetLogonId'));
   if (logonId && logonId !== '0x0') rec.sessionId = `${host ? `${host} ` : ''}${logonId.toLowerCase()}`;
   return { records: [rec] };
+}
+
+/**
+ * The event's rendered text ("message" in Winlogbeat and Wazuh, "Message" in NXLog) is two thirds of a line
+ * and nothing here reads it: its value is cut out before JSON.parse, which then parses a third of the line
+ * (JSON.parse of the whole line was ~75% of the parser's time). The cut is exact: `essage":"` can only be a
+ * key and the start of its string (a quote inside a JSON string is always escaped), and the string ends at
+ * the first quote preceded by an even number of backslashes. The text itself is not validated: a line whose
+ * only fault is inside the message (an invalid escape, a raw control character) still gives its record.
+ */
+export function withoutMessage(s: string): string {
+  const k = s.indexOf('essage":"');
+  if (k < 2 || s.charCodeAt(k - 2) !== 34 || (s.charCodeAt(k - 1) | 32) !== 109) return s; // '"' then m or M
+  const start = k + 9;
+  let q = start;
+  for (;;) {
+    q = s.indexOf('"', q);
+    if (q < 0) return s; // unterminated: JSON.parse says so
+    let bs = 0;
+    while (q - bs - 1 >= start && s.charCodeAt(q - bs - 1) === 92) bs++;
+    if ((bs & 1) === 0) break;
+    q++;
+  }
+  return q - start < 256 ? s : s.slice(0, start) + s.slice(q);
 }
 
 /** Which shipper wrote the line, and where its event id, data, computer and time are. */
