@@ -186,6 +186,24 @@ for (const impl of IMPLS) {
       assert.equal(ev.get(got[4321]!.ref)!.line, 'bulk 4321');
     });
 
+    it('leases: a lease written after a lookup is found by the next one, in time order, by address or by MAC alike', async () => {
+      const t = T0 + 7200 * S;
+      const lease = (ts: number, mac: string, how: 'ack' | 'release', raw: string): WhowasRecord =>
+        ({ kind: 'lease', ...base(ts, raw), ip: '10.20.30.40', mac, how, hostname: `h-${mac.slice(-2)}` }) as WhowasRecord;
+      await store.writeDay(batch([lease(t, '02:00:00:00:aa:01', 'ack', 'ack one')])[0]!);
+      assert.deepEqual((await store.leases({ from: t - S, to: t + 600 * S, ip: '10.20.30.40' })).map((l) => l.mac), ['02:00:00:00:aa:01']);
+      // Later writes, one of them stamped earlier than what is there (a late line from another server).
+      await store.writeDay(batch([lease(t + 60 * S, '02:00:00:00:aa:01', 'release', 'release one'), lease(t + 120 * S, '02:00:00:00:aa:02', 'ack', 'ack two')])[0]!);
+      await store.writeDay(batch([lease(t - 30 * S, '02:00:00:00:aa:03', 'ack', 'ack zero')])[0]!);
+      const byIp = await store.leases({ from: t - 600 * S, to: t + 600 * S, ip: '10.20.30.40' });
+      assert.deepEqual(byIp.map((l) => [l.mac, l.how]), [['02:00:00:00:aa:03', 'ack'], ['02:00:00:00:aa:01', 'ack'], ['02:00:00:00:aa:01', 'release'], ['02:00:00:00:aa:02', 'ack']]);
+      assert.equal(byIp[3]!.hostname, 'h-02');
+      assert.equal((await store.evidence([byIp[0]!.ref])).get(byIp[0]!.ref)!.line, 'ack zero');
+      const byMac = await store.leases({ from: t - 600 * S, to: t + 600 * S, mac: '02:00:00:00:aa:01' });
+      assert.deepEqual(byMac.map((l) => [l.ref, l.ts, l.how]), byIp.filter((l) => l.mac === '02:00:00:00:aa:01').map((l) => [l.ref, l.ts, l.how]));
+      assert.equal((await store.leases({ from: t + 61 * S, to: t + 119 * S, ip: '10.20.30.40' })).length, 0);
+    });
+
     it('data survives close and reopen', async () => {
       await store.close();
       store = await impl.open(dir);
