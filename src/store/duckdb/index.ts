@@ -89,11 +89,11 @@ interface Day {
   /** File descriptor of the day's raw archive (append-only). */
   rawFd: number;
   /**
-   * The destination dictionary as a side file, 16 bytes per id (the address's four words): a trace reads
-   * the few destinations it shows by position instead of a query on `peer` (~1 ms each, measured). `peer`
-   * stays the truth; the side file is rebuilt from it whenever their lengths disagree.
+   * The destination dictionary read side, id → address as four words each, loaded on the first NAT read
+   * and kept current by writes: a trace decodes the few destinations it shows without a query on `peer`
+   * (~1 ms each in this binding, measured). Memory only (16 B per destination): nothing on disk to keep in step.
    */
-  peerFd: number;
+  peerWords?: { words: Uint32Array; n: number };
 }
 
 export interface DuckDbOptions {
@@ -191,41 +191,26 @@ export class DuckDbStore implements Store {
     // ~17 ms per chunk), a positioned file read costs microseconds.
     const rawFd = openSync(this.rawPath(day), 'a+');
     const top = mx.getRowObjectsJS()[0]!;
-    const peerFd = await this.openPeerFile(day, alias, Number(top.p));
-    const d: Day = { alias, nextChunk: Number(top.c) + 1, nextLine: Number(top.l), nextPeer: Number(top.p), rawFd, peerFd };
+    const d: Day = { alias, nextChunk: Number(top.c) + 1, nextLine: Number(top.l), nextPeer: Number(top.p), rawFd };
     this.attached.set(day, d);
     return d;
   }
 
-  private peerPath(day: string): string {
-    return join(this.daysDir, `${day}.peers`);
-  }
-
-  /**
-   * Opens the day's dictionary side file, checked against the `peer` table's row count: longer (a write that
-   * never committed) is cut back, shorter or missing (older stores) is rebuilt from the table.
-   */
-  private async openPeerFile(day: string, alias: string, count: number): Promise<number> {
-    const path = this.peerPath(day);
-    const fd = openSync(path, 'a+');
-    const size = fstatSync(fd).size;
-    if (size === count * PEER_BYTES) return fd;
-    if (size > count * PEER_BYTES) {
-      ftruncateSync(fd, count * PEER_BYTES);
-      return fd;
+  /** The day's destination dictionary, id → address words (see Day.peerWords). */
+  private async peerWords(d: Day): Promise<{ words: Uint32Array; n: number }> {
+    if (d.peerWords) return d.peerWords;
+    const rows = rowsOf(await this.r.run(`SELECT id, ip_hi, ip_lo FROM ${d.alias}.peer`));
+    let n = 0;
+    for (const row of rows) n = Math.max(n, Number(row[0]) + 1);
+    const words = new Uint32Array(Math.max(16, n) * 4);
+    for (const row of rows) {
+      const o = Number(row[0]) * 4, hi = row[1] as bigint, lo = row[2] as bigint;
+      words[o] = Number(lo & 0xffffffffn);
+      words[o + 1] = Number(lo >> 32n);
+      words[o + 2] = Number(hi & 0xffffffffn);
+      words[o + 3] = Number(hi >> 32n);
     }
-    ftruncateSync(fd, 0);
-    const res = await this.w.run(`SELECT id, ip_hi, ip_lo FROM ${alias}.peer ORDER BY id`);
-    const buf = Buffer.alloc(count * PEER_BYTES);
-    const words = new Uint32Array(buf.buffer, buf.byteOffset, count * 4);
-    let i = 0;
-    for (const row of rowsOf(res)) {
-      if (Number(row[0]) !== i) throw new Error(`day ${day}: destination dictionary ids are not dense at ${i}`);
-      ipWords(halvesToIp(row[1] as bigint, row[2] as bigint), words, i * 4);
-      i++;
-    }
-    writeSync(fd, buf, 0, buf.length, 0);
-    return fd;
+    return (d.peerWords = { words, n });
   }
 
   private async loadPeers(d: Day): Promise<Map<number | string, number>> {
@@ -291,7 +276,6 @@ export class DuckDbStore implements Store {
       await this.w.run(`DETACH ${d.alias}`);
       this.attached.delete(day);
       closeSync(d.rawFd);
-      closeSync(d.peerFd);
       // rename() is atomic: a crash leaves either the old file or the new one, never half of either.
       renameSync(tmp, this.dayPath(day));
       rmSync(`${this.dayPath(day)}.wal`, { force: true });
@@ -305,13 +289,11 @@ export class DuckDbStore implements Store {
         this.forgetStatements();
       await this.w.run(`DETACH ${d.alias}`);
         closeSync(d.rawFd);
-        closeSync(d.peerFd);
         this.attached.delete(day);
       }
       rmSync(this.dayPath(day), { force: true });
       this.dayNames().delete(day);
       rmSync(this.rawPath(day), { force: true });
-      rmSync(this.peerPath(day), { force: true });
       rmSync(`${this.dayPath(day)}.wal`, { force: true });
     });
   }
@@ -417,6 +399,17 @@ export class DuckDbStore implements Store {
         }
         await this.w.run(`INSERT INTO ${d.alias}.raw_chunk VALUES ${rows.join(', ')}`, { src: batch.source });
         await this.w.run('COMMIT');
+        if (d.peerWords && newPeers.length) {
+          const pw = d.peerWords;
+          const need = (newPeers[newPeers.length - 1]!.id + 1) * 4;
+          if (need > pw.words.length) {
+            const grown = new Uint32Array(Math.max(need, pw.words.length * 2));
+            grown.set(pw.words);
+            pw.words = grown;
+          }
+          for (const p of newPeers) ipWords(p.ip, pw.words, p.id * 4);
+          pw.n = Math.max(pw.n, newPeers[newPeers.length - 1]!.id + 1);
+        }
         if (d.leaseIndex) {
           for (const { rec, line } of byKind.get('lease') ?? []) {
             const { raw: _raw, received: _received, ...rest } = rec as RecordOf<'lease'>;
@@ -435,7 +428,6 @@ export class DuckDbStore implements Store {
         if (rawStart >= 0) ftruncateSync(d.rawFd, rawStart);
         for (const k of newPeers) peers!.delete(k.key);
         d.nextPeer -= newPeers.length;
-        if (newPeers.length) ftruncateSync(d.peerFd, d.nextPeer * PEER_BYTES);
         for (const ip of newPublics) publics!.delete(ip);
         throw e;
       }
@@ -525,16 +517,6 @@ export class DuckDbStore implements Store {
   }
 
   private async appendPeers(d: Day, peers: PeerKey[]): Promise<void> {
-    // Side file first (ids are dense and new ids come in order): a failed commit cuts it back.
-    const first = peers[0]!.id;
-    const side = Buffer.alloc(peers.length * PEER_BYTES);
-    const words = new Uint32Array(side.buffer, side.byteOffset, peers.length * 4);
-    for (let i = 0; i < peers.length; i++) {
-      if (peers[i]!.id !== first + i) throw new Error('destination dictionary ids out of order');
-      ipWords(peers[i]!.ip, words, i * 4);
-    }
-    if (fstatSync(d.peerFd).size !== first * PEER_BYTES) throw new Error('destination side file out of step with its table');
-    writeSync(d.peerFd, side, 0, side.length, first * PEER_BYTES);
     const app = await this.w.createAppender('peer', 'main', d.alias);
     for (let base = 0; base < peers.length; base += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, peers.length - base);
@@ -658,7 +640,7 @@ export class DuckDbStore implements Store {
         ` LIMIT ${limit}`;
       const values = { ...params, from: BigInt(Math.floor(range.from)), to: BigInt(Math.ceil(range.to)) } as Record<string, DuckDBValue>;
       const rows = await this.prepared(sql, values, { ...typesOf(params), from: BIGINT, to: BIGINT });
-      const dstIds = kind === 'nat' ? this.peerIps(d, rows, cols) : undefined;
+      const dstIds = kind === 'nat' ? await this.peerIps(d, rows, cols) : undefined;
       // NAT rows keep no source column, lean reads skip it: the line's chunk names it.
       const chunks = (kind === 'nat' || range.lean) && rows.length ? await this.chunkIndex(d) : undefined;
       const refIdx = cols.findIndex((c) => c.name === 'raw_ref');
@@ -710,30 +692,20 @@ export class DuckDbStore implements Store {
     return d.rows[kind] ?? 0;
   }
 
-  /** Destination addresses of NAT rows, by dictionary id, from the day's side file. */
-  private peerIps(d: Day, rows: unknown[][], cols: Column[]): Map<number, string> {
+  /** Destination addresses of NAT rows, by dictionary id. */
+  private async peerIps(d: Day, rows: unknown[][], cols: Column[]): Promise<Map<number, string>> {
     const idx = cols.findIndex((c) => c.name === 'dst_id');
     const m = new Map<number, string>();
-    const ids = [...new Set(rows.filter((r) => r[idx] !== null).map((r) => Number(r[idx])))];
-    if (!ids.length) return m;
-    const words = new Uint32Array(4);
-    const buf = Buffer.from(words.buffer);
-    let all: Uint32Array | undefined;
-    // Many ids (an inside host's whole day): one read of the file beats a read per id.
-    if (ids.length > 256) {
-      const b = Buffer.alloc(fstatSync(d.peerFd).size);
-      readSync(d.peerFd, b, 0, b.length, 0);
-      all = new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
-    }
-    for (const id of ids) {
-      if (all) {
-        if ((id + 1) * 4 <= all.length) m.set(id, wordsToIp(all, id * 4));
-      } else if (readSync(d.peerFd, buf, 0, PEER_BYTES, id * PEER_BYTES) === PEER_BYTES) m.set(id, wordsToIp(words, 0));
+    if (!rows.some((r) => r[idx] !== null)) return m;
+    const { words, n } = await this.peerWords(d);
+    for (const r of rows) {
+      const id = r[idx];
+      if (id === null || id === undefined) continue;
+      const i = Number(id);
+      if (i < n && !m.has(i)) m.set(i, wordsToIp(words, i * 4));
     }
     return m;
   }
-
-
 
   async nat(q: NatQuery): Promise<Stored<'nat'>[]> {
     const where: string[] = [];
@@ -929,7 +901,6 @@ export class DuckDbStore implements Store {
     for (const d of this.attached.values()) {
       await this.w.run(`CHECKPOINT ${d.alias}`).catch(() => undefined);
       closeSync(d.rawFd);
-      closeSync(d.peerFd);
     }
     this.attached.clear();
     this.w.closeSync();
@@ -994,9 +965,6 @@ class LeaseIndex {
     return out;
   }
 }
-
-/** Bytes per destination in a day's side file: four 32-bit words (addr.ts ipWords). */
-const PEER_BYTES = 16;
 
 /** A materialized result's rows as JS values, read chunk by chunk without a thread hop each (~0.3 ms a query). */
 function rowsOf(res: DuckDBMaterializedResult): unknown[][] {
