@@ -123,7 +123,7 @@ async function viaUdp(what: string, store: Store, storedCount: () => number, eve
   const ack = new Int32Array(done);
   // Records in flight: what the socket buffer holds (Linux caps it at net.core.rmem_max, 208 KiB by default,
   // whatever the collector asks for), and at most 600 000 decoded but not yet stored (a second's worth).
-  const window = 40_000;
+  const window = Number(process.env.IPFIX_WINDOW ?? 40_000);
   const t0 = performance.now(), c0 = process.cpuUsage();
   const worker = new Worker(SENDER, { eval: true, workerData: { port: col.address().port, total: events, window, done, pk: PACKETS, per: PER_PACKET } });
   const timer = setInterval(() => {
@@ -137,7 +137,9 @@ async function viaUdp(what: string, store: Store, storedCount: () => number, eve
   const deadline = Date.now() + 120_000;
   while (col.status().totals.records < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   await ing.flush();
+  const f0 = performance.now();
   if (finish) await finish();
+  const finishS = (performance.now() - f0) / 1000;
   clearInterval(timer);
   clearInterval(flusher);
   const s = (performance.now() - t0) / 1000, cpu = process.cpuUsage(c0);
@@ -147,5 +149,6 @@ async function viaUdp(what: string, store: Store, storedCount: () => number, eve
   const lost = sent - st.totals.records;
   console.log(`${what}: ${storedCount().toLocaleString('en')} of ${sent.toLocaleString('en')} NAT events stored in ${s.toFixed(2)} s = ` +
     `${Math.round(storedCount() / s).toLocaleString('en')} NAT events/s end to end (main thread ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s)` +
+    (finish ? `; the final checkpoint took ${finishS.toFixed(2)} s of it` : '') +
     (lost ? `; ${lost.toLocaleString('en')} lost in the kernel` : ''));
 }
