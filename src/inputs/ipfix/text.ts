@@ -28,14 +28,7 @@ export function tokens(s: string, from: number): [string, string][] | null {
     let j = eq + 1;
     let val: string;
     if (s.charCodeAt(j) === 34) {
-      // JSON string: find the closing quote not escaped.
-      let k = j + 1;
-      while (k < n) {
-        const c = s.charCodeAt(k);
-        if (c === 92) k += 2;
-        else if (c === 34) break;
-        else k++;
-      }
+      const k = closingQuote(s, j + 1, n);
       if (k >= n) return null;
       try {
         val = JSON.parse(s.slice(j, k + 1)) as string;
@@ -81,14 +74,7 @@ export function scan(s: string, from: number): number {
     KA[t] = i;
     KB[t] = eq;
     if (s.charCodeAt(j) === 34) {
-      // JSON string: find the closing quote not escaped.
-      let k = j + 1;
-      while (k < n) {
-        const c = s.charCodeAt(k);
-        if (c === 92) k += 2;
-        else if (c === 34) break;
-        else k++;
-      }
+      const k = closingQuote(s, j + 1, n);
       if (k >= n) return -1;
       try {
         VQ[t] = JSON.parse(s.slice(j, k + 1)) as string;
@@ -381,3 +367,14 @@ export const ipfixText: Parser = {
     return { records: out };
   },
 };
+
+/** Position of the quote that closes a JSON string whose text starts at k (n when it is never closed). */
+function closingQuote(s: string, k: number, n: number): number {
+  while (k < n) {
+    const c = s.charCodeAt(k);
+    if (c === 92) k += 2;
+    else if (c === 34) return k;
+    else k++;
+  }
+  return n;
+}

@@ -47,37 +47,55 @@ function fieldId(s: string, a: number, len: number): number {
   return id2 >= 0 && s.startsWith(NAMES[id2]!, a) ? id2 : -1;
 }
 
+/** Set by token(): the text at the position it was given was a bare word (no '='), not a token. */
+let bare = false;
+
+/**
+ * Reads the token at p (spaces before it skipped): a wanted key's value positions go to VA/VB (the first
+ * occurrence wins). Returns where the next token starts, or -1 when the line ends before a '='.
+ */
+function token(s: string, p: number, n: number): number {
+  bare = false;
+  while (p < n && s.charCodeAt(p) === 32) p++;
+  const ka = p;
+  let c = 0;
+  while (p < n && (c = s.charCodeAt(p)) !== 61 && c !== 32) p++;
+  if (p >= n) return -1;
+  if (c === 32) {
+    bare = true; // a bare word (a syslog relay's text): not ours
+    return p;
+  }
+  const id = fieldId(s, ka, p - ka);
+  p++;
+  let va: number, vb: number;
+  if (s.charCodeAt(p) === 34) {
+    va = p + 1;
+    vb = s.indexOf('"', va);
+    while (vb > 0 && s.charCodeAt(vb - 1) === 92) vb = s.indexOf('"', vb + 1); // \" inside a value
+    if (vb < 0) vb = n;
+    p = vb + 1;
+  } else {
+    va = p;
+    p = s.indexOf(' ', p);
+    if (p < 0) p = n;
+    vb = p;
+  }
+  if (id >= 0 && VA[id]! < 0) {
+    VA[id] = va;
+    VB[id] = vb;
+  }
+  return p;
+}
+
 /** key=value / key="value" tokens separated by spaces. Returns the number of tokens seen. (The reference scan() is held to.) */
 export function scanSlowly(s: string): number {
   VA.fill(-1);
   const n = s.length;
   let p = 0, count = 0;
   while (p < n) {
-    while (p < n && s.charCodeAt(p) === 32) p++;
-    const ka = p;
-    while (p < n && s.charCodeAt(p) !== 61 && s.charCodeAt(p) !== 32) p++;
-    if (p >= n) break;
-    if (s.charCodeAt(p) === 32) continue; // a bare word (a syslog relay's text): not ours
-    const id = fieldId(s, ka, p - ka);
-    p++;
-    let va: number, vb: number;
-    if (s.charCodeAt(p) === 34) {
-      va = p + 1;
-      vb = s.indexOf('"', va);
-      while (vb > 0 && s.charCodeAt(vb - 1) === 92) vb = s.indexOf('"', vb + 1); // \" inside a value
-      if (vb < 0) vb = n;
-      p = vb + 1;
-    } else {
-      va = p;
-      p = s.indexOf(' ', p);
-      if (p < 0) p = n;
-      vb = p;
-    }
-    if (id >= 0 && VA[id]! < 0) {
-      VA[id] = va;
-      VB[id] = vb;
-    }
-    count++;
+    p = token(s, p, n);
+    if (p < 0) break;
+    if (!bare) count++;
   }
   return count;
 }
@@ -104,32 +122,9 @@ export function scan(s: string): number {
       count++;
       if (p >= n) break;
     }
-    while (p < n && s.charCodeAt(p) === 32) p++;
-    const ka = p;
-    let c = 0;
-    while (p < n && (c = s.charCodeAt(p)) !== 61 && c !== 32) p++;
-    if (p >= n) break;
-    if (c === 32) continue; // a bare word (a syslog relay's text): not ours
-    const id = fieldId(s, ka, p - ka);
-    p++;
-    let va: number, vb: number;
-    if (s.charCodeAt(p) === 34) {
-      va = p + 1;
-      vb = s.indexOf('"', va);
-      while (vb > 0 && s.charCodeAt(vb - 1) === 92) vb = s.indexOf('"', vb + 1); // \" inside a value
-      if (vb < 0) vb = n;
-      p = vb + 1;
-    } else {
-      va = p;
-      p = s.indexOf(' ', p);
-      if (p < 0) p = n;
-      vb = p;
-    }
-    if (id >= 0 && VA[id]! < 0) {
-      VA[id] = va;
-      VB[id] = vb;
-    }
-    count++;
+    p = token(s, p, n);
+    if (p < 0) break;
+    if (!bare) count++;
   }
   return count;
 }
