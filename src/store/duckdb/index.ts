@@ -109,6 +109,8 @@ export class DuckDbStore implements Store {
   readonly engine = 'duckdb';
   private readonly daysDir: string;
   private readonly attached = new Map<string, Day>();
+  /** Days whose lease index / destination words are in memory, least recently loaded first (bounded). */
+  private readonly inMemory: Day[] = [];
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly ipCache = new Map<string, IpHalves>();
   private readonly statements = new Map<string, { stmt: Promise<DuckDBPreparedStatement>; busy: Promise<void> }>();
@@ -196,6 +198,26 @@ export class DuckDbStore implements Store {
     return d;
   }
 
+  /**
+   * A day now holds read structures in memory: a server tracing across months keeps those of the last
+   * MEMORY_DAYS days loaded and lets the others go (a 10 M event day holds ~60 MB of leases and words).
+   */
+  private keptInMemory(d: Day): void {
+    const i = this.inMemory.indexOf(d);
+    if (i >= 0) this.inMemory.splice(i, 1);
+    this.inMemory.push(d);
+    while (this.inMemory.length > MEMORY_DAYS) {
+      const old = this.inMemory.shift()!;
+      old.leaseIndex = undefined;
+      old.peerWords = undefined;
+    }
+  }
+
+  private forgetInMemory(d: Day): void {
+    const i = this.inMemory.indexOf(d);
+    if (i >= 0) this.inMemory.splice(i, 1);
+  }
+
   /** The day's destination dictionary, id → address words (see Day.peerWords). */
   private async peerWords(d: Day): Promise<{ words: Uint32Array; n: number }> {
     if (d.peerWords) return d.peerWords;
@@ -210,7 +232,9 @@ export class DuckDbStore implements Store {
       words[o + 2] = Number(hi & 0xffffffffn);
       words[o + 3] = Number(hi >> 32n);
     }
-    return (d.peerWords = { words, n });
+    d.peerWords = { words, n };
+    this.keptInMemory(d);
+    return d.peerWords;
   }
 
   private async loadPeers(d: Day): Promise<Map<number | string, number>> {
@@ -275,6 +299,7 @@ export class DuckDbStore implements Store {
       this.forgetStatements();
       await this.w.run(`DETACH ${d.alias}`);
       this.attached.delete(day);
+      this.forgetInMemory(d);
       closeSync(d.rawFd);
       // rename() is atomic: a crash leaves either the old file or the new one, never half of either.
       renameSync(tmp, this.dayPath(day));
@@ -290,6 +315,7 @@ export class DuckDbStore implements Store {
       await this.w.run(`DETACH ${d.alias}`);
         closeSync(d.rawFd);
         this.attached.delete(day);
+        this.forgetInMemory(d);
       }
       rmSync(this.dayPath(day), { force: true });
       this.dayNames().delete(day);
@@ -772,6 +798,7 @@ export class DuckDbStore implements Store {
     const idx = new LeaseIndex();
     for (const row of rows) idx.add(decodeRow('lease', cols, row, day));
     d.leaseIndex = idx;
+    this.keptInMemory(d);
     return idx;
   }
 
@@ -940,6 +967,8 @@ class ChunkIndex {
   }
 }
 
+/** Days whose leases and destinations are held in memory at once (see keptInMemory). */
+const MEMORY_DAYS = 8;
 /** Leases a day may hold for its index to be kept in memory (~200 B each). */
 const LEASE_INDEX_MAX = 2_000_000;
 const DAY_US = 86_400_000_000;
