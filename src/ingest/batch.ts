@@ -71,7 +71,8 @@ interface DayParts {
   received: Micros[];
   chunks: { data: Uint8Array; lines: number }[];
   records: { rec: WhowasRecord; line: number }[];
-  nat: NatColumnBuilder;
+  /** NAT rows in columns, made on the day's first NAT record (most sources have none). */
+  nat?: NatColumnBuilder;
   /** The day's open chunk of data-record octets (IPFIX bytes evidence), when its current chunk is one. */
   bin?: RecordChunk;
 }
@@ -153,7 +154,7 @@ export class DayBatcher {
       const day = dayOf(r.ts);
       let db = this.byDay.get(day);
       if (!db) {
-        db = { day, lineCount: 0, lines: [], received: [], chunks: [], records: [], nat: new NatColumnBuilder(opts.encode ? this.natHint : 16) };
+        db = { day, lineCount: 0, lines: [], received: [], chunks: [], records: [] };
         this.byDay.set(day, db);
       }
       // A message's line is stored once per day it has records in (almost always exactly one). Encoded, its
@@ -177,7 +178,7 @@ export class DayBatcher {
           if (db.bin.size === RAW_CHUNK_LINES) closeRecordChunk(db);
         }
       }
-      if (opts.encode && r.kind === 'nat') db.nat.add(r as NatRecord, pos);
+      if (opts.encode && r.kind === 'nat') (db.nat ??= new NatColumnBuilder(this.natHint)).add(r as NatRecord, pos);
       else db.records.push({ rec: r, line: opts.encode ? pos : line });
     }
   }
@@ -192,7 +193,7 @@ export class DayBatcher {
       if (d.lines.length) compressLines(d);
       if (d.bin) closeRecordChunk(d);
       const b: DayBatch = { day: d.day, source: this.opts.source, lines: [], received: [], chunks: d.chunks, records: d.records };
-      if (d.nat.size) b.nat = [d.nat.finish()];
+      if (d.nat?.size) b.nat = [d.nat.finish()];
       out.push(b);
     }
     this.byDay.clear();
