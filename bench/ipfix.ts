@@ -127,7 +127,7 @@ async function viaUdp(what: string, store: Store, storedCount: () => number, eve
   const t0 = performance.now(), c0 = process.cpuUsage();
   const worker = new Worker(SENDER, { eval: true, workerData: { port: col.address().port, total: events, window, done, pk: PACKETS, per: PER_PACKET } });
   const timer = setInterval(() => {
-    const d = Math.min(col.status().totals.records, storedCount() + 600_000);
+    const d = Math.min(col.status().totals.records, storedCount() + Number(process.env.IPFIX_STORE_LEAD ?? 600_000));
     Atomics.store(ack, 0, d);
     Atomics.notify(ack, 1);
   }, 2);

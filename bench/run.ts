@@ -86,5 +86,5 @@ for (const r of rows) console.log(r);
 if (process.env.BENCH_IPFIX !== '0') {
   const { spawnSync } = await import('node:child_process');
   console.log('\nIPFIX collector:');
-  spawnSync(process.execPath, ['--import', 'tsx', 'bench/ipfix.ts', process.env.BENCH_IPFIX_EVENTS ?? '1000000'], { stdio: 'inherit' });
+  spawnSync(process.execPath, ['--import', 'tsx', 'bench/ipfix.ts', process.env.BENCH_IPFIX_EVENTS ?? '5000000'], { stdio: 'inherit' });
 }

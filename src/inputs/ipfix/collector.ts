@@ -32,8 +32,8 @@ export interface IpfixCollectorOptions extends Omit<DecoderOptions, 'profileFor'
    * The socket's thread then only copies datagrams into batches and appends finished rows to the store.
    */
   worker?: boolean;
-  /** Worker mode: datagrams queued for the worker at most; more are dropped and counted (default 65 536). */
-  maxQueuedPackets?: number;
+  /** Worker mode: datagrams of a new exporter held while the source claiming it is looked up (default 1024). */
+  maxHeldPackets?: number;
 }
 
 export interface IpfixCollectorStatus {
@@ -46,14 +46,15 @@ export interface IpfixCollectorStatus {
   lastStoreError?: string;
   /** Datagrams from more exporters than the decoder tracks. */
   refused: number;
-  /** Datagrams dropped because the decode worker fell too far behind (worker mode). */
+  /** Datagrams of a new exporter dropped while the source claiming it was looked up (worker mode). */
   overload: number;
   totals: ExporterCounters;
   exporters: Record<string, ExporterCounters & { pendingSets: number; templatesKnown: number; profile: Profile }>;
 }
 
 export interface IpfixCollector {
-  readonly socket: Socket;
+  /** The socket, when it lives on this thread (worker mode keeps it in the worker). */
+  readonly socket?: Socket;
   address(): AddressInfo;
   status(): IpfixCollectorStatus;
   close(): Promise<void>;
@@ -136,143 +137,103 @@ export async function createIpfixCollector(opts: IpfixCollectorOptions): Promise
   };
 }
 
-/** Datagrams per batch handed to the worker, and the longest a datagram waits for its batch. */
-const BATCH_PACKETS = 256;
-const BATCH_MS = 20;
-const BATCH_BYTES = 1 << 20;
-
 /**
- * Worker mode: this thread copies each datagram into the current batch (one buffer, transferred) and notes
- * which source claims its exporter; decode-worker.ts decodes, renders and encodes; finished day batches come
- * back and go to their ingestor (Ingestor.addEncoded). Measured on one exporter over loopback: see bench/ipfix.ts.
+ * Worker mode: the socket and the decoder live in a worker thread (decode-worker.ts), which asks this thread
+ * once per exporter which source claims it and hands back encoded day batches for their ingestors
+ * (Ingestor.addEncoded). Appending a large commit here therefore never stops the socket being read.
  */
 async function workerCollector(opts: IpfixCollectorOptions): Promise<IpfixCollector> {
   const worker = new Worker(new URL('./decode-worker.mjs', import.meta.url));
-  const { host: _h, port: _p, ingestorFor: _i, profile, recvBufferSize: _r, sweepMs: _s, worker: _w, maxQueuedPackets: _m, ...decoder } = opts;
-  // Listening means decoding: wait for the worker to load (~0.5 s through tsx) before binding the socket.
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', () => (worker.off('error', reject), resolve()));
-  });
-  worker.postMessage({ type: 'init', init: { decoder, profile: profile as DecodeWorkerInit['profile'] } } satisfies ToWorker);
-  await ready;
-  const maxQueued = opts.maxQueuedPackets ?? 65_536;
-  let unclaimed = 0, storeErrors = 0, overload = 0, queued = 0;
+  const { host, port, ingestorFor, profile, recvBufferSize, sweepMs, worker: _w, maxHeldPackets, ...decoder } = opts;
+  let unclaimed = 0, storeErrors = 0, overload = 0;
   let lastStoreError: string | undefined;
   let totals: DecodeResult['totals'] = { ...newCounters(), exporters: 0, refused: 0 };
   let exporters: DecodeResult['exporters'] = {};
+  let bound: AddressInfo = { address: host, port, family: host.includes(':') ? 'IPv6' : 'IPv4' };
   const onStoreError = (e: unknown) => {
     storeErrors++;
     lastStoreError = e instanceof Error ? e.message : String(e);
   };
-  // Claimants (ingestors) by number, so a batch names them with an Int32Array.
+  // Claimants (ingestors) by number: the worker tags its batches with them.
   const ids = new Map<Ingestor, number>();
   const byId: Ingestor[] = [];
-  let newClaims: { id: number; source: string }[] = [];
-  const idOf = (ing: Ingestor): number => {
-    let id = ids.get(ing);
-    if (id === undefined) {
-      id = byId.length;
-      ids.set(ing, id);
-      byId.push(ing);
-      newClaims.push({ id, source: ing.source });
-    }
-    return id;
-  };
+  let closed: (() => void) | undefined;
 
-  let data = new Uint8Array(BATCH_BYTES);
-  let used = 0;
-  let meta: { off: number; received: number; claim: number; exporter: string }[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const waiters: (() => void)[] = [];
-  const send = () => {
-    if (timer) (clearTimeout(timer), (timer = undefined));
-    if (!meta.length) return;
-    const n = meta.length;
-    const offsets = new Uint32Array(n + 1);
-    const received = new Float64Array(n);
-    const claim = new Int32Array(n);
-    const exps: string[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const m = meta[i]!;
-      offsets[i] = m.off;
-      received[i] = m.received;
-      claim[i] = m.claim;
-      exps[i] = m.exporter;
-    }
-    offsets[n] = used;
-    const buf = data.buffer.slice(0, used) as ArrayBuffer; // a copy: `data` is refilled at once
-    const msg: ToWorker = { type: 'packets', data: buf, offsets, received, claim, exporters: exps, claims: newClaims };
-    worker.postMessage(msg, [buf]);
-    queued += n;
-    newClaims = [];
-    meta = [];
-    used = 0;
-  };
-  worker.on('message', (m: FromWorker) => {
-    if (m.type !== 'result') return;
-    const r = m;
-    queued -= r.packets;
-    unclaimed += r.unclaimed;
-    totals = r.totals;
-    exporters = r.exporters;
-    if (r.error) onStoreError(new Error(`ipfix decode worker: ${r.error}`));
-    for (const o of r.out) {
-      try {
-        byId[o.id]?.addEncoded(o.batches, o.stats)?.catch(onStoreError);
-      } catch (e) {
-        onStoreError(e);
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (m: FromWorker) => {
+      switch (m.type) {
+        case 'ready':
+          bound = { address: m.address, port: m.port, family: m.family };
+          worker.off('error', reject);
+          worker.on('error', onStoreError);
+          return resolve();
+        case 'error':
+          return reject(new Error(`ipfix: cannot listen on ${host}:${port}: ${m.message}`));
+        case 'claim': {
+          let ing: Ingestor | undefined;
+          try {
+            ing = ingestorFor(m.exporter); // counts this datagram for the source
+          } catch (e) {
+            onStoreError(e);
+          }
+          let id = -1;
+          if (ing) {
+            id = ids.get(ing) ?? byId.length;
+            if (id === byId.length) (ids.set(ing, id), byId.push(ing));
+          }
+          worker.postMessage({ type: 'claimed', exporter: m.exporter, id, source: ing?.source } satisfies ToWorker);
+          return;
+        }
+        case 'result':
+          unclaimed += m.unclaimed;
+          overload += m.overload;
+          totals = m.totals;
+          exporters = m.exporters;
+          if (m.error) onStoreError(new Error(`ipfix decode worker: ${m.error}`));
+          for (const o of m.out) {
+            try {
+              byId[o.id]?.addEncoded(o.batches, o.stats)?.catch(onStoreError);
+            } catch (e) {
+              onStoreError(e);
+            }
+          }
+          // The sources' received counters, one per datagram (the claim already counted one of the first).
+          for (const [exporter, n] of m.datagrams) {
+            for (let i = firstSeen.has(exporter) ? 0 : 1; i < n; i++) ingestorFor(exporter);
+            firstSeen.add(exporter);
+          }
+          return;
+        case 'closed':
+          return closed?.();
       }
-    }
-    if (queued === 0) for (const w of waiters.splice(0)) w();
-  });
-  worker.on('error', onStoreError);
-
-  const sock = createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: opts.recvBufferSize ?? 8 << 20 });
-  sock.on('message', (msg, rinfo) => {
-    if (queued + meta.length >= maxQueued) return void overload++;
-    let claim = -1;
-    try {
-      const ing = opts.ingestorFor(rinfo.address);
-      if (ing) claim = idOf(ing);
-    } catch (e) {
-      onStoreError(e);
-    }
-    if (used + msg.length > data.length) {
-      send();
-      if (msg.length > data.length) data = new Uint8Array(msg.length);
-    }
-    data.set(msg, used);
-    meta.push({ off: used, received: Date.now() * 1000, claim, exporter: rinfo.address });
-    used += msg.length;
-    if (meta.length >= BATCH_PACKETS) send();
-    else timer ??= setTimeout(send, BATCH_MS);
-  });
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(opts.port, opts.host, () => {
-      sock.off('error', reject);
-      resolve();
     });
   });
-  sock.on('error', onStoreError);
-  const sweep = setInterval(() => worker.postMessage({ type: 'sweep', now: Date.now() * 1000 } satisfies ToWorker), opts.sweepMs ?? 10_000);
-  sweep.unref();
+  const firstSeen = new Set<string>();
+  const init: DecodeWorkerInit = {
+    decoder, profile: profile as DecodeWorkerInit['profile'], host, port,
+    recvBufferSize: recvBufferSize ?? 8 << 20, sweepMs: sweepMs ?? 10_000, maxHeld: maxHeldPackets ?? 1024,
+  };
+  worker.postMessage({ type: 'init', init } satisfies ToWorker);
+  try {
+    await ready; // listening means decoding: the worker has loaded and bound the socket
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
   worker.unref();
 
   return {
-    socket: sock,
-    address: () => sock.address(),
+    address: () => bound,
     status: () => {
-      const a = sock.address();
       const { exporters: _e, refused, ...t } = totals;
-      return { address: a.address, port: a.port, unclaimed, storeErrors, lastStoreError, refused, overload, totals: t, exporters };
+      return { address: bound.address, port: bound.port, unclaimed, storeErrors, lastStoreError, refused, overload, totals: t, exporters };
     },
     close: async () => {
-      clearInterval(sweep);
-      await new Promise<void>((resolve) => sock.close(() => resolve()));
-      send();
-      if (queued > 0) await new Promise<void>((r) => waiters.push(r));
+      const done = new Promise<void>((r) => (closed = r));
+      worker.ref(); // the last result must arrive even when nothing else keeps the process running
+      worker.postMessage({ type: 'close' } satisfies ToWorker);
+      await done;
       await worker.terminate();
     },
   };

@@ -1,9 +1,11 @@
-// The IPFIX / NetFlow v9 decoder in a worker thread: the collector's socket thread only copies datagrams
-// into a batch; here they are decoded (templates and counters live in this thread) and turned into encoded
-// day batches (the data records' octets kept as evidence, NAT rows in columns) per claiming source.
-// The main thread appends finished batches to the store. See collector.ts.
+// The IPFIX / NetFlow v9 collector's worker thread: it owns the UDP socket and the decoder (templates and
+// counters live here) and turns datagrams into encoded day batches (the data records' octets kept as
+// evidence, NAT rows in columns) per claiming source. The main thread only appends finished batches to the
+// store, so a commit that appends for half a second never stops the socket being read. See collector.ts.
+import { createSocket, type Socket } from 'node:dgram';
 import { parentPort } from 'node:worker_threads';
 import { DayBatcher, emptyStats, type IngestStats } from '../../ingest/batch.ts';
+import type { Micros } from '../../records/record.ts';
 import type { DayBatch } from '../../store/store.ts';
 import { natBuffers } from '../../store/nat-columns.ts';
 import { makeClock } from '../../time/clock.ts';
@@ -15,40 +17,61 @@ export interface DecodeWorkerInit {
   decoder: Omit<DecoderOptions, 'profileFor'>;
   /** natEvent numbering: one profile, or per exporter address (others: 'rfc8158'). */
   profile?: Profile | Record<string, Profile>;
+  host: string;
+  port: number;
+  recvBufferSize: number;
+  sweepMs: number;
+  /** Datagrams of an exporter held while the main thread says which source claims it (at most). */
+  maxHeld: number;
 }
 
-/** A batch of datagrams: packed into one buffer, with per-datagram exporter, receive time and claimant. */
-export interface PacketBatch {
-  type: 'packets';
-  data: ArrayBuffer;
-  /** Start of each datagram in `data` (n + 1 entries: the last is the end). */
-  offsets: Uint32Array;
-  received: Float64Array;
-  /** Index into `claims`, or -1 when no source claims the exporter (decoded for templates and counters only). */
-  claim: Int32Array;
-  exporters: string[];
-  /** New claimants since the last batch: index → source name. */
-  claims: { id: number; source: string }[];
-}
+export type ToWorker =
+  | { type: 'init'; init: DecodeWorkerInit }
+  /** Which source takes this exporter's records (-1: none; decoded for templates and counters only). */
+  | { type: 'claimed'; exporter: string; id: number; source?: string }
+  | { type: 'close' };
 
-export type ToWorker = PacketBatch | { type: 'sweep'; now: number } | { type: 'init'; init: DecodeWorkerInit };
-
-export type FromWorker = DecodeResult | { type: 'ready' };
+export type FromWorker =
+  | { type: 'ready'; address: string; port: number; family: string }
+  | { type: 'error'; message: string }
+  | { type: 'claim'; exporter: string }
+  | DecodeResult
+  | { type: 'closed' };
 
 export interface DecodeResult {
   type: 'result';
-  /** Datagrams this result accounts for. */
-  packets: number;
   out: { id: number; batches: DayBatch[]; stats: IngestStats }[];
+  /** Datagrams per exporter since the last result (for the sources' received counters). */
+  datagrams: [string, number][];
   unclaimed: number;
+  /** Datagrams dropped while their exporter's claim was pending and its queue full. */
+  overload: number;
   totals: ExporterCounters & { exporters: number; refused: number };
   exporters: Record<string, ExporterCounters & { pendingSets: number; templatesKnown: number; profile: Profile }>;
   error?: string;
 }
 
-let dec: IpfixDecoder | undefined;
-const sources = new Map<number, string>();
+/** Datagrams per result, and the longest a decoded record waits for its result. */
+const RESULT_PACKETS = 256;
+const RESULT_MS = 20;
+
+let dec: IpfixDecoder;
+let sock: Socket | undefined;
+let maxHeld = 1024;
 const clock = (r: number) => makeClock({ reference: r });
+/** Exporter address → claim id (-1: unclaimed); absent while the main thread is asked. */
+const claims = new Map<string, number>();
+const sources = new Map<number, string>();
+const held = new Map<string, { msg: Buffer; received: Micros }[]>();
+
+// The result being built.
+let batchers = new Map<number, { batcher: DayBatcher; stats: IngestStats; emit: Emit }>();
+let datagrams = new Map<string, number>();
+let packets = 0;
+let unclaimed = 0;
+let overload = 0;
+let timer: NodeJS.Timeout | undefined;
+const drop: Emit = () => void unclaimed++;
 
 function profileFor(p: DecodeWorkerInit['profile']): (exporter: string) => Profile {
   if (p === undefined) return () => 'rfc8158';
@@ -57,50 +80,91 @@ function profileFor(p: DecodeWorkerInit['profile']): (exporter: string) => Profi
   return (e) => m.get(e) ?? 'rfc8158';
 }
 
-function onPackets(b: PacketBatch): DecodeResult {
-  for (const c of b.claims) sources.set(c.id, c.source);
-  const buf = Buffer.from(b.data);
-  const batchers = new Map<number, { batcher: DayBatcher; stats: IngestStats }>();
-  let unclaimed = 0;
-  const drop: Emit = () => void unclaimed++;
-  const emits = new Map<number, Emit>();
-  const emitFor = (id: number): Emit => {
-    let e = emits.get(id);
-    if (!e) {
-      const stats = emptyStats();
-      // NAT rows expected: ~41 records fill a 1,500-byte datagram.
-      const batcher = new DayBatcher(ipfixText, { source: sources.get(id) ?? '?', clock, encode: true }, stats, b.exporters.length * 48);
-      batchers.set(id, { batcher, stats });
-      e = (raw, records, skip, received, bytes) =>
-        bytes ? batcher.addBytes(records, skip ?? 'no binding', received, bytes) : batcher.add({ raw, received, records, skipReason: skip ?? 'no binding' });
-      emits.set(id, e);
-    }
-    return e;
-  };
-  const n = b.exporters.length;
-  for (let i = 0; i < n; i++) {
-    const id = b.claim[i]!;
-    dec!.packet(buf.subarray(b.offsets[i]!, b.offsets[i + 1]!), b.exporters[i]!, b.received[i]!, id < 0 ? drop : emitFor(id));
+function emitFor(id: number): Emit {
+  let b = batchers.get(id);
+  if (!b) {
+    const stats = emptyStats();
+    // NAT rows expected: ~41 records fill a 1,500-byte datagram.
+    const batcher = new DayBatcher(ipfixText, { source: sources.get(id) ?? '?', clock, encode: true }, stats, RESULT_PACKETS * 48);
+    const emit: Emit = (raw, records, skip, received, bytes) =>
+      bytes ? batcher.addBytes(records, skip ?? 'no binding', received, bytes) : batcher.add({ raw, received, records, skipReason: skip ?? 'no binding' });
+    batchers.set(id, (b = { batcher, stats, emit }));
   }
-  const out = [...batchers].map(([id, { batcher, stats }]) => ({ id, batches: batcher.finish(), stats }));
-  return { type: 'result', packets: n, out, unclaimed, totals: dec!.totals(), exporters: dec!.counters() };
+  return b.emit;
+}
+
+function decode(msg: Buffer, exporter: string, claim: number, received: Micros): void {
+  dec.packet(msg, exporter, received, claim < 0 ? drop : emitFor(claim));
+  datagrams.set(exporter, (datagrams.get(exporter) ?? 0) + 1);
+  if (++packets >= RESULT_PACKETS) flush();
+  else timer ??= setTimeout(flush, RESULT_MS);
+}
+
+function flush(error?: string): void {
+  if (timer) (clearTimeout(timer), (timer = undefined));
+  if (!packets && !error && !overload) return;
+  const out = [...batchers].map(([id, b]) => ({ id, batches: b.batcher.finish(), stats: b.stats }));
+  const res: DecodeResult = {
+    type: 'result', out, datagrams: [...datagrams], unclaimed, overload, totals: dec.totals(), exporters: dec.counters(), error,
+  };
+  batchers = new Map();
+  datagrams = new Map();
+  packets = unclaimed = overload = 0;
+  const transfer = out.flatMap((o) => o.batches.flatMap((b) => (b.nat ?? []).flatMap(natBuffers)));
+  parentPort!.postMessage(res, transfer);
+}
+
+function onDatagram(msg: Buffer, exporter: string): void {
+  const received: Micros = Date.now() * 1000;
+  try {
+    const claim = claims.get(exporter);
+    if (claim !== undefined) return decode(msg, exporter, claim, received);
+    // First datagrams of an exporter: held until the main thread says which source claims it.
+    let q = held.get(exporter);
+    if (!q) {
+      held.set(exporter, (q = []));
+      parentPort!.postMessage({ type: 'claim', exporter } satisfies FromWorker);
+    }
+    if (q.length >= maxHeld) return void overload++;
+    q.push({ msg, received });
+  } catch (e) {
+    flush(e instanceof Error ? e.message : String(e));
+  }
 }
 
 parentPort!.on('message', (m: ToWorker) => {
   if (m.type === 'init') {
+    const i = m.init;
     // The records' own octets are the evidence (rendered when read): rendering and compressing text here
     // was about half of this thread's time.
-    dec = new IpfixDecoder({ ...m.init.decoder, profileFor: profileFor(m.init.profile), evidence: 'bytes' });
-    parentPort!.postMessage({ type: 'ready' });
+    dec = new IpfixDecoder({ ...i.decoder, profileFor: profileFor(i.profile), evidence: 'bytes' });
+    maxHeld = i.maxHeld;
+    const s = createSocket({ type: i.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: i.recvBufferSize });
+    s.on('message', (msg, rinfo) => onDatagram(msg, rinfo.address));
+    s.once('error', (e) => parentPort!.postMessage({ type: 'error', message: e.message } satisfies FromWorker));
+    s.bind(i.port, i.host, () => {
+      s.removeAllListeners('error');
+      s.on('error', (e) => flush(`socket: ${e.message}`)); // after bind (rare on UDP): reported, never fatal
+      const a = s.address();
+      sock = s;
+      parentPort!.postMessage({ type: 'ready', address: a.address, port: a.port, family: a.family } satisfies FromWorker);
+    });
+    setInterval(() => dec.sweep(Date.now() * 1000), i.sweepMs).unref();
     return;
   }
-  if (m.type === 'sweep') return void dec?.sweep(m.now);
-  let res: DecodeResult;
-  try {
-    res = onPackets(m);
-  } catch (e) {
-    res = { type: 'result', packets: m.exporters.length, out: [], unclaimed: 0, totals: dec!.totals(), exporters: dec!.counters(), error: e instanceof Error ? e.message : String(e) };
+  if (m.type === 'claimed') {
+    claims.set(m.exporter, m.id);
+    if (m.source !== undefined) sources.set(m.id, m.source);
+    const q = held.get(m.exporter) ?? [];
+    held.delete(m.exporter);
+    for (const p of q) decode(p.msg, m.exporter, m.id, p.received);
+    return;
   }
-  const transfer = res.out.flatMap((o) => o.batches.flatMap((b) => (b.nat ?? []).flatMap(natBuffers)));
-  parentPort!.postMessage(res, transfer);
+  // close: no more datagrams; what is decoded goes out with the last result.
+  const done = () => {
+    flush();
+    parentPort!.postMessage({ type: 'closed' } satisfies FromWorker);
+  };
+  if (sock) sock.close(done);
+  else done();
 });
