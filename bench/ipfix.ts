@@ -1,5 +1,5 @@
 // IPFIX NAT event throughput.
-//   node --import tsx bench/ipfix.ts [events]        (default 2 000 000; IPFIX_BENCH_KEEP=1 keeps the store,
+//   node --import tsx bench/ipfix.ts [events]        (default 2 000 000; npm run bench uses 5 000 000; IPFIX_BENCH_KEEP=1 keeps the store,
 //   IPFIX_BENCH_DECODER_ONLY=1 measures only the decoder)
 // 1. decoder alone: prebuilt IPFIX packets (RFC 8158 NAT44 session create/delete, 41 records per packet) →
 //    records + text renderings, one core;

@@ -28,8 +28,8 @@ export interface IpfixCollectorOptions extends Omit<DecoderOptions, 'profileFor'
   /** How often expired templates and held data sets are swept, ms (default 10 000). */
   sweepMs?: number;
   /**
-   * Decode in a worker thread (default: yes, unless `profile` is a function, which cannot cross threads).
-   * The socket's thread then only copies datagrams into batches and appends finished rows to the store.
+   * Receive and decode in a worker thread (default: yes, unless `profile` is a function, which cannot cross
+   * threads). This thread then only appends finished rows to the store.
    */
   worker?: boolean;
   /** Worker mode: datagrams of a new exporter held while the source claiming it is looked up (default 1024). */
