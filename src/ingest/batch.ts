@@ -1,6 +1,6 @@
-// Messages → day batches: parse each message, count what became of it, partition records by UTC day, and
-// (when `encode`) compress the lines and turn NAT records into columns. Runs on the main thread for small
-// live batches and inside ingest workers for bulk loads: the same function either way.
+// Messages → day batches: parse each message, count what became of it, partition records by UTC day,
+// compress the lines and turn NAT records into columns. Runs on the main thread for live inputs and inside
+// ingest workers for bulk loads: the same code either way.
 import type { Kind, Micros, NatRecord, UnparsedRecord, WhowasRecord } from '../records/record.ts';
 import type { ParseContext, Parser } from '../parsers/parser.ts';
 import { parseMessage, type Outcome } from '../parsers/run.ts';
@@ -57,16 +57,13 @@ export interface BatchOptions {
   /** Clock for a message received at a given instant. */
   clock: (received: Micros) => SourceClock;
   trackSkew?: boolean;
-  /** Compress lines into raw chunks and put NAT records in columns (DayBatch.chunks / .nat). */
-  encode: boolean;
   /** Resolver address given to DNS lookups that do not log one (the source is that resolver's log). */
   resolver?: string;
 }
 
 interface DayParts {
   day: string;
-  /** Lines of the day so far (encode: lineCount counts them; `lines` holds only those not yet compressed). */
-  lineCount: number;
+  /** The day's lines not yet compressed (the open text chunk). */
   lines: string[];
   received: Micros[];
   chunks: { data: Uint8Array; lines: number }[];
@@ -78,7 +75,7 @@ interface DayParts {
 }
 
 /**
- * Messages → day batches, one message at a time. With `encode`, every full chunk of lines is compressed as
+ * Messages → day batches, one message at a time. Every full chunk of lines is compressed as
  * soon as it fills and its strings dropped, so a worker holds a few hundred lines, not its whole range:
  * what the garbage collector must copy and promote stays small (a bulk load's GC cost is mostly that).
  */
@@ -137,7 +134,6 @@ export class DayBatcher {
       s.unparsedReasons[why] = (s.unparsedReasons[why] ?? 0) + 1;
     }
     let lastDay: DayParts | undefined;
-    let line = 0;
     let pos = 0;
     for (const r of res.records) {
       if (r.kind !== 'unparsed') {
@@ -154,22 +150,20 @@ export class DayBatcher {
       const day = dayOf(r.ts);
       let db = this.byDay.get(day);
       if (!db) {
-        db = { day, lineCount: 0, lines: [], received: [], chunks: [], records: [] };
+        db = { day, lines: [], received: [], chunks: [], records: [] };
         this.byDay.set(day, db);
       }
-      // A message's line is stored once per day it has records in (almost always exactly one). Encoded, its
-      // position is chunk × 65536 + index, the chunk being the day's open one.
+      // A message's line is stored once per day it has records in (almost always exactly one); its position
+      // is chunk × 65536 + index, the chunk being the day's open one.
       if (db !== lastDay) {
-        line = db.lineCount++;
         lastDay = db;
         if (typeof evidence === 'string') {
           if (db.bin) closeRecordChunk(db);
           pos = db.chunks.length * MAX_CHUNK_LINES + db.lines.length;
           db.lines.push(evidence);
           db.received.push(received);
-          if (opts.encode && db.lines.length === RAW_CHUNK_LINES) compressLines(db);
+          if (db.lines.length === RAW_CHUNK_LINES) compressLines(db);
         } else {
-          if (!opts.encode) throw new Error('record octets as evidence need an encoding batcher');
           if (db.lines.length) compressLines(db);
           if (db.bin && db.bin.key !== evidence.key) closeRecordChunk(db);
           db.bin ??= new RecordChunk(evidence.key, evidence.header());
@@ -178,18 +172,14 @@ export class DayBatcher {
           if (db.bin.size === RAW_CHUNK_LINES) closeRecordChunk(db);
         }
       }
-      if (opts.encode && r.kind === 'nat') (db.nat ??= new NatColumnBuilder(this.natHint)).add(r as NatRecord, pos);
-      else db.records.push({ rec: r, line: opts.encode ? pos : line });
+      if (r.kind === 'nat') (db.nat ??= new NatColumnBuilder(this.natHint)).add(r as NatRecord, pos);
+      else db.records.push({ rec: r, line: pos });
     }
   }
 
   finish(): DayBatch[] {
     const out: DayBatch[] = [];
     for (const d of this.byDay.values()) {
-      if (!this.opts.encode) {
-        out.push({ day: d.day, source: this.opts.source, lines: d.lines, received: d.received, records: d.records });
-        continue;
-      }
       if (d.lines.length) compressLines(d);
       if (d.bin) closeRecordChunk(d);
       const b: DayBatch = { day: d.day, source: this.opts.source, lines: [], received: [], chunks: d.chunks, records: d.records };

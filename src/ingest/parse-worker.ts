@@ -62,7 +62,7 @@ parentPort!.on('message', (t: ParseTask) => {
     const stats = emptyStats();
     // Lines stream through the batcher (never a list of the range's messages: see DayBatcher).
     const expected = t.file ? Math.ceil((t.file.end - t.file.start) / 150) : t.lines!.length;
-    const batcher = new DayBatcher(parser, { source: t.source, clock, trackSkew: t.trackSkew, resolver: t.resolver, encode: true }, stats, expected);
+    const batcher = new DayBatcher(parser, { source: t.source, clock, trackSkew: t.trackSkew, resolver: t.resolver }, stats, expected);
     const add = (m: Pending) => batcher.add(m);
     if (t.file) fileLines(t.file, stats, add);
     else for (let i = 0; i < t.lines!.length; i++) add({ raw: t.lines![i]!, received: t.received![i]! });

@@ -76,7 +76,7 @@ export class Ingestor {
   }
 
   private live(): DayBatcher {
-    return (this.batcher ??= new DayBatcher(this.parser, { ...this.opts, encode: true }, this.stats, this.batchSize));
+    return (this.batcher ??= new DayBatcher(this.parser, this.opts, this.stats, this.batchSize));
   }
 
   /**

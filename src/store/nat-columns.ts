@@ -18,6 +18,14 @@ export function flagBits(f: TimeFlags | undefined): number {
   return b;
 }
 
+/** The time flags of a bit set (FLAG_BITS), or undefined when none is set. */
+export function flagsOfBits(bits: number): TimeFlags | undefined {
+  if (!bits) return undefined;
+  const f: TimeFlags = {};
+  for (const [k, bit] of Object.entries(FLAG_BITS)) if (bits & bit) f[k as keyof TimeFlags] = true;
+  return f;
+}
+
 export function emptyNatColumns(capacity: number): NatColumns {
   return {
     n: 0,

@@ -1,7 +1,8 @@
 // An encoded day batch (compressed line chunks, NAT rows in columns) read back as lines and record objects:
 // what a store without column support, or a test looking at what the pipeline produced, needs.
 import { wordsToIp } from '../records/addr.ts';
-import { FLAG_BITS, NAT_EVENTS, PROTOS, type NatRecord, type TimeFlags, type WhowasRecord } from '../records/record.ts';
+import { NAT_EVENTS, PROTOS, type NatRecord, type WhowasRecord } from '../records/record.ts';
+import { flagsOfBits } from './nat-columns.ts';
 import { decodeChunk, MAX_CHUNK_LINES } from './raw-archive.ts';
 import type { DayBatch } from './store.ts';
 
@@ -48,18 +49,11 @@ export function unpackBatch(b: DayBatch): UnpackedBatch {
       if (c.hasDst[i]) (rec.dstIp = wordsToIp(c.dstIp, i * 4)), (rec.dstPort = c.dstPort[i]!);
       if (c.failed[i]) rec.failed = true;
       if (c.tsAlt[i]) rec.tsAlt = c.tsAlt[i]!;
-      const flags = flagsOf(c.tflags[i]!);
+      const flags = flagsOfBits(c.tflags[i]!);
       if (flags) rec.flags = flags;
       records.push({ rec, line });
     }
   }
   records.sort((x, y) => x.line - y.line);
   return { lines, received, records };
-}
-
-function flagsOf(bits: number): TimeFlags | undefined {
-  if (!bits) return undefined;
-  const f: TimeFlags = {};
-  for (const [k, bit] of Object.entries(FLAG_BITS)) if (bits & bit) f[k as keyof TimeFlags] = true;
-  return f;
 }

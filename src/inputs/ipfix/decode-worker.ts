@@ -9,6 +9,7 @@ import type { Micros } from '../../records/record.ts';
 import type { DayBatch } from '../../store/store.ts';
 import { natBuffers } from '../../store/nat-columns.ts';
 import { makeClock } from '../../time/clock.ts';
+import { profileLookup } from './collector.ts';
 import { ipfixText } from './text.ts';
 import { IpfixDecoder, type DecoderOptions, type Emit, type ExporterCounters } from './decoder.ts';
 import type { Profile } from './nat.ts';
@@ -73,19 +74,12 @@ let overload = 0;
 let timer: NodeJS.Timeout | undefined;
 const drop: Emit = () => void unclaimed++;
 
-function profileFor(p: DecodeWorkerInit['profile']): (exporter: string) => Profile {
-  if (p === undefined) return () => 'rfc8158';
-  if (typeof p === 'string') return () => p;
-  const m = new Map(Object.entries(p));
-  return (e) => m.get(e) ?? 'rfc8158';
-}
-
 function emitFor(id: number): Emit {
   let b = batchers.get(id);
   if (!b) {
     const stats = emptyStats();
     // NAT rows expected: ~41 records fill a 1,500-byte datagram.
-    const batcher = new DayBatcher(ipfixText, { source: sources.get(id) ?? '?', clock, encode: true }, stats, RESULT_PACKETS * 48);
+    const batcher = new DayBatcher(ipfixText, { source: sources.get(id) ?? '?', clock }, stats, RESULT_PACKETS * 48);
     const emit: Emit = (raw, records, skip, received, bytes) =>
       bytes ? batcher.addBytes(records, skip ?? 'no binding', received, bytes) : batcher.add({ raw, received, records, skipReason: skip ?? 'no binding' });
     batchers.set(id, (b = { batcher, stats, emit }));
@@ -137,7 +131,7 @@ parentPort!.on('message', (m: ToWorker) => {
     const i = m.init;
     // The records' own octets are the evidence (rendered when read): rendering and compressing text here
     // was about half of this thread's time.
-    dec = new IpfixDecoder({ ...i.decoder, profileFor: profileFor(i.profile), evidence: 'bytes' });
+    dec = new IpfixDecoder({ ...i.decoder, profileFor: profileLookup(i.profile), evidence: 'bytes' });
     maxHeld = i.maxHeld;
     const s = createSocket({ type: i.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: i.recvBufferSize });
     s.on('message', (msg, rinfo) => onDatagram(msg, rinfo.address));

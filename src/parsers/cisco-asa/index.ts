@@ -70,26 +70,8 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
 }
 
 /** What a handled message says, before its time is known (plain data: no closure per line). */
-interface NatFacts {
-  kind: 'nat';
-  event: NatEvent;
-  proto: Proto;
-  inIp: string;
-  inPort: number;
-  pubIp: string;
-  pubPort: number;
-  dstIp?: string;
-  dstPort?: number;
-  flowId?: number;
-}
-interface BlockFacts {
-  kind: 'portblock';
-  event: PortBlockRecord['event'];
-  inIp: string;
-  pubIp: string;
-  portLo: number;
-  portHi: number;
-}
+type NatFacts = Pick<NatRecord, 'kind' | 'event' | 'proto' | 'inIp' | 'inPort' | 'pubIp' | 'pubPort' | 'dstIp' | 'dstPort' | 'flowId'>;
+type BlockFacts = Pick<PortBlockRecord, 'kind' | 'event' | 'inIp' | 'pubIp' | 'portLo' | 'portHi'>;
 type Handler = (s: string, p: number, id: number) => NatFacts | BlockFacts | { skip: string } | null;
 
 function build(f: NatFacts | BlockFacts, msg: Message, ctx: ParseContext, time: ResolvedTime): NatRecord | PortBlockRecord {
