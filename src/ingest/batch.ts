@@ -1,10 +1,10 @@
 // Messages → day batches: parse each message, count what became of it, partition records by UTC day,
 // compress the lines and turn NAT records into columns. Runs on the main thread for live inputs and inside
 // ingest workers for bulk loads: the same code either way.
-import type { Kind, Micros, NatRecord, UnparsedRecord, WhowasRecord } from '../records/record.ts';
+import type { Kind, Micros, NatRecord, NatRow, UnparsedRecord, WhowasRecord } from '../records/record.ts';
 import type { ParseContext, Parser } from '../parsers/parser.ts';
 import { parseMessage, type Outcome } from '../parsers/run.ts';
-import { encodeChunkSync, MAX_CHUNK_LINES, RAW_CHUNK_LINES, RecordChunk } from '../store/raw-archive.ts';
+import { LineChunk, MAX_CHUNK_LINES, RAW_CHUNK_LINES, RecordChunk } from '../store/raw-archive.ts';
 import type { RecordBytes } from '../inputs/ipfix/decoder.ts';
 import type { DayBatch } from '../store/store.ts';
 import { dayOf } from '../store/store.ts';
@@ -61,11 +61,12 @@ export interface BatchOptions {
   resolver?: string;
 }
 
+const DAY_US = 86_400_000_000;
+
 interface DayParts {
   day: string;
   /** The day's lines not yet compressed (the open text chunk). */
-  lines: string[];
-  received: Micros[];
+  text?: LineChunk;
   chunks: { data: Uint8Array; lines: number }[];
   records: { rec: WhowasRecord; line: number }[];
   /** NAT rows in columns, made on the day's first NAT record (most sources have none). */
@@ -83,6 +84,11 @@ export class DayBatcher {
   private readonly byDay = new Map<string, DayParts>();
   private ctx: ParseContext | undefined;
   private ctxReceivedSecond = -1;
+  /** The fast path's row (Parser.natRow) and the UTC day its last row fell in. */
+  private readonly row: NatRow = { ts: 0, event: 0, proto: 0, failed: false, inIp: 0, inPort: 0, pubIp: 0, pubPort: 0, dstIp: 0, dstPort: 0 };
+  private rowDay: DayParts | undefined;
+  private rowDayStart = 0;
+  private rowDayEnd = 0;
 
   constructor(
     private readonly parser: Parser,
@@ -95,6 +101,52 @@ export class DayBatcher {
   add(m: Pending): void {
     this.s.lines++;
     this.keep(this.outcome(m), m.received, m.raw);
+  }
+
+  /**
+   * A line as bytes from a file's read buffer. Lines the parser's fast path understands (Parser.natRow) go
+   * straight into the day's NAT columns and line chunk, no string made; any other line is decoded and
+   * parsed as add() does. `ascii`: the caller knows b[start, end) is ASCII (the fast path needs that, so
+   * that the line's bytes are its text).
+   */
+  addLine(b: Buffer, start: number, end: number, received: Micros, ascii: boolean): void {
+    const read = this.parser.natRow;
+    const row = this.row;
+    if (!read || !ascii || !read(b, start, end, row)) {
+      this.add({ raw: b.toString('utf8', start, end), received });
+      return;
+    }
+    const s = this.s;
+    s.lines++;
+    s.records.nat = (s.records.nat ?? 0) + 1;
+    const ts = row.ts;
+    if (s.firstTs === undefined || ts < s.firstTs) s.firstTs = ts;
+    if (s.lastTs === undefined || ts > s.lastTs) s.lastTs = ts;
+    if (this.opts.trackSkew) {
+      const skew = Math.abs(received - ts) / 1e6;
+      if (s.maxSkewS === undefined || skew > s.maxSkewS) s.maxSkewS = skew;
+    }
+    let db = this.rowDay;
+    if (!db || ts < this.rowDayStart || ts >= this.rowDayEnd) {
+      db = this.rowDay = this.dayParts(dayOf(ts));
+      this.rowDayStart = Math.floor(ts / DAY_US) * DAY_US;
+      this.rowDayEnd = this.rowDayStart + DAY_US;
+    }
+    if (db.bin) closeRecordChunk(db);
+    const text = (db.text ??= new LineChunk());
+    const pos = db.chunks.length * MAX_CHUNK_LINES + text.size;
+    text.addAscii(b, start, end, received);
+    if (text.size === RAW_CHUNK_LINES) compressLines(db);
+    (db.nat ??= new NatColumnBuilder(this.natHint)).addRow(row, pos);
+  }
+
+  private dayParts(day: string): DayParts {
+    let db = this.byDay.get(day);
+    if (!db) {
+      db = { day, chunks: [], records: [] };
+      this.byDay.set(day, db);
+    }
+    return db;
   }
 
   /**
@@ -147,24 +199,19 @@ export class DayBatcher {
         }
       }
       if (opts.resolver && r.kind === 'dnsquery' && !r.resolver) r.resolver = opts.resolver;
-      const day = dayOf(r.ts);
-      let db = this.byDay.get(day);
-      if (!db) {
-        db = { day, lines: [], received: [], chunks: [], records: [] };
-        this.byDay.set(day, db);
-      }
+      const db = this.dayParts(dayOf(r.ts));
       // A message's line is stored once per day it has records in (almost always exactly one); its position
       // is chunk × 65536 + index, the chunk being the day's open one.
       if (db !== lastDay) {
         lastDay = db;
         if (typeof evidence === 'string') {
           if (db.bin) closeRecordChunk(db);
-          pos = db.chunks.length * MAX_CHUNK_LINES + db.lines.length;
-          db.lines.push(evidence);
-          db.received.push(received);
-          if (db.lines.length === RAW_CHUNK_LINES) compressLines(db);
+          const text = (db.text ??= new LineChunk());
+          pos = db.chunks.length * MAX_CHUNK_LINES + text.size;
+          text.add(evidence, received);
+          if (text.size === RAW_CHUNK_LINES) compressLines(db);
         } else {
-          if (db.lines.length) compressLines(db);
+          if (db.text) compressLines(db);
           if (db.bin && db.bin.key !== evidence.key) closeRecordChunk(db);
           db.bin ??= new RecordChunk(evidence.key, evidence.header());
           pos = db.chunks.length * MAX_CHUNK_LINES + db.bin.size;
@@ -180,13 +227,14 @@ export class DayBatcher {
   finish(): DayBatch[] {
     const out: DayBatch[] = [];
     for (const d of this.byDay.values()) {
-      if (d.lines.length) compressLines(d);
+      if (d.text) compressLines(d);
       if (d.bin) closeRecordChunk(d);
       const b: DayBatch = { day: d.day, source: this.opts.source, lines: [], received: [], chunks: d.chunks, records: d.records };
       if (d.nat?.size) b.nat = [d.nat.finish()];
       out.push(b);
     }
     this.byDay.clear();
+    this.rowDay = undefined;
     return out;
   }
 }
@@ -198,9 +246,8 @@ function closeRecordChunk(d: DayParts): void {
 
 /** The day's lines not yet compressed → one chunk (a full one but for the day's last). */
 function compressLines(d: DayParts): void {
-  d.chunks.push({ data: encodeChunkSync({ lines: d.lines, received: d.received }), lines: d.lines.length });
-  d.lines = [];
-  d.received = [];
+  d.chunks.push({ data: d.text!.encode(), lines: d.text!.size });
+  d.text = undefined;
 }
 
 function decoded(m: Pending, source: string): Outcome {

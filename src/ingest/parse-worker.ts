@@ -1,5 +1,6 @@
 // An ingest worker thread: parses a slice of messages, compresses their lines and builds NAT columns, so
 // the main thread only appends finished columns to the store. See parse-pool.ts.
+import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { getParser } from '../parsers/registry.ts';
@@ -7,16 +8,21 @@ import { makeClock } from '../time/clock.ts';
 import { natBuffers } from '../store/nat-columns.ts';
 import { DayBatcher, emptyStats } from './batch.ts';
 import type { ParseTask, ParseTaskResult } from './parse-pool.ts';
-import type { IngestStats, Pending } from './batch.ts';
+import type { IngestStats } from './batch.ts';
 
 let readBuf = Buffer.alloc(0);
 
 /**
  * The lines whose first byte lies in [start, end): the line in progress at `start` belongs to the range
  * before; the last line runs past `end` to its LF. Lines over maxLine bytes are cut (at a character
- * boundary) and counted, as LineFramer does.
+ * boundary) and counted, as LineFramer does. Each line is handed over as bytes of the read buffer, with
+ * whether it is ASCII (known for all at once when the whole buffer is, as conntrack logs are).
  */
-function fileLines(f: { path: string; start: number; end: number; maxLine: number }, stats: IngestStats, each: (m: Pending) => void): void {
+function fileLines(
+  f: { path: string; start: number; end: number; maxLine: number },
+  stats: IngestStats,
+  each: (b: Buffer, start: number, end: number, received: number, ascii: boolean) => void,
+): void {
   const fd = openSync(f.path, 'r');
   try {
     const from = Math.max(0, f.start - 1); // one byte back: is `start` itself a line start?
@@ -37,6 +43,7 @@ function fileLines(f: { path: string; start: number; end: number; maxLine: numbe
       pos = lf + 1; // the first line starting at or after `start`
     }
     const stop = f.end - from; // lines must start before this
+    const allAscii = isAscii(readBuf.subarray(0, n));
     while (pos < n && pos < stop) {
       let lf = readBuf.indexOf(10, pos);
       if (lf < 0 || lf >= n) lf = n;
@@ -46,7 +53,7 @@ function fileLines(f: { path: string; start: number; end: number; maxLine: numbe
         while (end > pos && (readBuf[end]! & 0xc0) === 0x80) end--;
         stats.unparsedReasons['line over 1 MiB, cut'] = (stats.unparsedReasons['line over 1 MiB, cut'] ?? 0) + 1;
       }
-      if (end > pos) each({ raw: readBuf.toString('utf8', pos, end), received });
+      if (end > pos) each(readBuf, pos, end, received, allAscii || isAscii(readBuf.subarray(pos, end)));
       pos = lf + 1;
     }
   } finally {
@@ -63,9 +70,8 @@ parentPort!.on('message', (t: ParseTask) => {
     // Lines stream through the batcher (never a list of the range's messages: see DayBatcher).
     const expected = t.file ? Math.ceil((t.file.end - t.file.start) / 150) : t.lines!.length;
     const batcher = new DayBatcher(parser, { source: t.source, clock, trackSkew: t.trackSkew, resolver: t.resolver }, stats, expected);
-    const add = (m: Pending) => batcher.add(m);
-    if (t.file) fileLines(t.file, stats, add);
-    else for (let i = 0; i < t.lines!.length; i++) add({ raw: t.lines![i]!, received: t.received![i]! });
+    if (t.file) fileLines(t.file, stats, (b, start, end, received, ascii) => batcher.addLine(b, start, end, received, ascii));
+    else for (let i = 0; i < t.lines!.length; i++) batcher.add({ raw: t.lines![i]!, received: t.received![i]! });
     const batches = batcher.finish();
     const transfer = batches.flatMap((b) => (b.nat ?? []).flatMap(natBuffers));
     const res: ParseTaskResult = { id: t.id, stats, batches };

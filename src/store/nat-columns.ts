@@ -1,7 +1,7 @@
 // NAT records in column form (store.ts NatColumns): built row by row as records come out of a parser,
 // concatenated when batches merge into one commit, shipped between threads as transferable buffers.
 import { ipWords } from '../records/addr.ts';
-import { FLAG_BITS, NAT_EVENTS, PROTOS, type NatRecord, type TimeFlags } from '../records/record.ts';
+import { FLAG_BITS, NAT_EVENTS, PROTOS, type NatRecord, type NatRow, type TimeFlags } from '../records/record.ts';
 import type { NatColumns } from './store.ts';
 
 const EVENT_CODE = new Map<string, number>(NAT_EVENTS.map((e, i) => [e, i]));
@@ -99,6 +99,29 @@ export class NatColumnBuilder {
       ipWords(r.dstIp, c.dstIp, i * 4);
       c.dstPort[i] = r.dstPort ?? 0;
     }
+    c.line[i] = line;
+  }
+
+  /** A row from a parser's fast path (Parser.natRow): IPv4, an epoch stamp, a destination. */
+  addRow(r: NatRow, line: number): void {
+    let c = this.c;
+    if (c.n === c.ts.length) c = this.c = resized(c, c.n * 2);
+    const i = c.n++;
+    const w = i * 4;
+    c.ts[i] = r.ts;
+    c.event[i] = r.event;
+    c.proto[i] = r.proto;
+    c.failed[i] = r.failed ? 1 : 0;
+    c.inIp[w] = r.inIp;
+    c.inIp[w + 1] = 0xffff;
+    c.inPort[i] = r.inPort;
+    c.pubIp[w] = r.pubIp;
+    c.pubIp[w + 1] = 0xffff;
+    c.pubPort[i] = r.pubPort;
+    c.hasDst[i] = 1;
+    c.dstIp[w] = r.dstIp;
+    c.dstIp[w + 1] = 0xffff;
+    c.dstPort[i] = r.dstPort;
     c.line[i] = line;
   }
 

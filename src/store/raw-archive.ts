@@ -65,6 +65,56 @@ function chunkDocument(chunk: RawChunk): Buffer {
 }
 
 /**
+ * An open chunk of lines (format 2) filled line by line, as text or as ASCII bytes straight from a file's
+ * read buffer: the same document chunkDocument makes, without a string per line on the byte path or a
+ * join of the chunk's text.
+ */
+export class LineChunk {
+  private body = Buffer.allocUnsafe(64 * 1024);
+  private bytes = 0;
+  private readonly lens: number[] = [];
+  private readonly received: Micros[] = [];
+
+  get size(): number {
+    return this.lens.length;
+  }
+
+  add(line: string, received: Micros): void {
+    const max = line.length * 3; // UTF-8 bytes of one UTF-16 unit: at most 3
+    if (this.bytes + max > this.body.length) this.grow(max);
+    this.bytes += this.body.write(line, this.bytes, 'utf8');
+    this.lens.push(line.length);
+    this.received.push(received);
+  }
+
+  /** b[start, end) must be ASCII: its bytes are then its UTF-16 units. */
+  addAscii(b: Uint8Array, start: number, end: number, received: Micros): void {
+    const len = end - start;
+    if (this.bytes + len > this.body.length) this.grow(len);
+    this.body.set(b.subarray(start, end), this.bytes);
+    this.bytes += len;
+    this.lens.push(len);
+    this.received.push(received);
+  }
+
+  private grow(need: number): void {
+    const grown = Buffer.allocUnsafe(Math.max(this.body.length * 2, this.bytes + need));
+    this.body.copy(grown, 0, 0, this.bytes);
+    this.body = grown;
+  }
+
+  encode(): Buffer {
+    const n = this.lens.length;
+    if (n > MAX_CHUNK_LINES) throw new Error(`raw chunk over ${MAX_CHUNK_LINES} lines`);
+    const r0 = n ? this.received[0]! : 0;
+    const d = new Array<number>(n);
+    for (let i = 0; i < n; i++) d[i] = this.received[i]! - r0;
+    const head = Buffer.from(`\u0002${JSON.stringify({ r0, d, n: this.lens })}\n`);
+    return brotliCompressSync(Buffer.concat([head, this.body.subarray(0, this.bytes)]), BROTLI);
+  }
+}
+
+/**
  * Chunk format 3: data records kept as their own octets (IPFIX / NetFlow v9), all of one template. "\u0003"
  * + JSON header {h: the template and exporter (EvidenceHeader), r0, d: receive-time deltas, g: runs of
  * [export time µs, uptime base ms, records], n: record lengths} + "\n" + the records' octets. Read back as
