@@ -50,3 +50,28 @@ test('destinations read back after writes that follow a read, a reopen and a com
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a write that fails after giving new destinations ids leaves the dictionary as the table has it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whowas-peers-'));
+  try {
+    const store = await DuckDbStore.open(dir);
+    await store.writeDay(batch([nat(0, '198.51.100.7'), nat(1, '2001:db8::53')]));
+    // The next write fails inside its transaction, after its new destinations were numbered.
+    const s = store as unknown as { appendPeers: (...a: unknown[]) => Promise<void> };
+    const real = s.appendPeers;
+    s.appendPeers = async () => {
+      throw new Error('disk full (injected)');
+    };
+    const failing = batch([nat(2, '192.0.2.1'), nat(3, '192.0.2.2'), nat(4, '198.51.100.7')]);
+    await assert.rejects(store.writeDay(failing), /injected/);
+    s.appendPeers = real;
+    assert.deepEqual(await dsts(store), ['198.51.100.7', '2001:db8::53'], 'nothing of the failed write is visible');
+    // Written again, the same destinations get ids that read back right, beside new ones.
+    await store.writeDay(failing);
+    await store.writeDay(batch([nat(5, '192.0.2.3'), nat(6, '2001:db8::53'), nat(7, '192.0.2.1')]));
+    assert.deepEqual(await dsts(store), ['198.51.100.7', '2001:db8::53', '192.0.2.1', '192.0.2.2', '198.51.100.7', '192.0.2.3', '2001:db8::53', '192.0.2.1']);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
