@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import util from 'node:util';
 import { describe, test } from 'node:test';
 import type { SessionRecord } from '../../records/record.ts';
 import { parseMessage, type Outcome } from '../run.ts';
 import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataDir, testdataFiles } from '../testing.ts';
-import { parseIso, windowsSecurity, withoutMessage } from './index.ts';
+import { parseIso, windowsSecurity } from './index.ts';
+import { referenceParser } from './reference.ts';
 
 const BERLIN = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 12) * 1000 });
 const at = (...a: [number, number, number, number, number, number]) => Date.UTC(...a) * 1000;
@@ -193,7 +195,7 @@ describe('windows-security: the stamp reader', () => {
   });
 });
 
-describe('the message text is cut out before JSON.parse', () => {
+describe('the message text is jumped over, never read', () => {
   const long = 'An account was successfully logged on.\r\n\r\nSubject:\r\n\tSecurity ID:\t\tS-1-5-18\r\n' + 'x'.repeat(300);
   const line = (msg: string) =>
     `{"win":{"system":{"eventID":"4624","systemTime":"2026-11-29T08:15:02.1234567Z","computer":"PC-17","message":${msg}},` +
@@ -210,8 +212,6 @@ describe('the message text is cut out before JSON.parse', () => {
       assert.equal(o.records[0]!.ts, Date.UTC(2026, 10, 29, 8, 15, 2, 123) * 1000 + 456);
       assert.equal(o.records[0]!.raw, line(msg)); // the line is kept whole as evidence
     }
-    assert.equal(withoutMessage(line(JSON.stringify(long))), line('""'));
-    assert.equal(withoutMessage(line(JSON.stringify('short'))), line(JSON.stringify('short')));
   });
 
   test('a line cut inside its message is still malformed; a fault only inside the text is not looked for', () => {
@@ -221,5 +221,249 @@ describe('the message text is cut out before JSON.parse', () => {
     const badEscape = line(`"${long} \\q"`);
     assert.throws(() => JSON.parse(badEscape));
     assert.equal(parseLine(badEscape).status, 'records');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Differential test: the scan (index.ts) against the JSON.parse reader it replaced (reference.ts), on every
+// testdata line and on many mangled copies of them. Every outcome must be identical (status, reason, records
+// with every field) except in the one accepted class below.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The string tokens of a line as [opening quote, closing quote]: a quote outside a string opens one, the first quote after an even number of backslashes closes it. */
+function stringTokens(line: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = line.indexOf('"'); i >= 0; i = line.indexOf('"', i + 1)) {
+    let q = i;
+    for (;;) {
+      q = line.indexOf('"', q + 1);
+      if (q < 0) return out;
+      let k = q - 1;
+      while (k > i && line.charCodeAt(k) === 92) k--;
+      if ((q - 1 - k) % 2 === 0) break;
+    }
+    out.push([i, q]);
+    i = q;
+  }
+  return out;
+}
+
+/** The line with every string token that is not valid JSON by itself (bad escape, raw control character) replaced by "", or undefined when it has none. */
+function blankFaultyStrings(line: string): string | undefined {
+  let out = '';
+  let from = 0;
+  for (const [a, b] of stringTokens(line)) {
+    try {
+      JSON.parse(line.slice(a, b + 1));
+    } catch {
+      out += `${line.slice(from, a)}""`;
+      from = b + 1;
+    }
+  }
+  return from === 0 ? undefined : out + line.slice(from);
+}
+
+/** The differences the scan makes on purpose, by name (README: "How the JSON is read"). */
+const ACCEPTED = {
+  /**
+   * The reference rejects the line as malformed JSON only because of a fault inside a string (key or value) the
+   * parser does not read — an invalid escape or a raw control character; the scan does not look inside those.
+   * Checked: with those strings blanked, the reference gives exactly what the scan gave.
+   */
+  'fault inside a string the parser does not read': (line: string, got: Outcome, want: Outcome): boolean => {
+    if (want.status !== 'unparsed' || want.reason !== 'malformed JSON') return false;
+    const blank = blankFaultyStrings(line);
+    if (blank === undefined) return false;
+    const fixed = parseMessage(referenceParser, blank, DIFF_CTX);
+    return util.isDeepStrictEqual(withoutRaw(got), withoutRaw(fixed));
+  },
+};
+
+const DIFF_CTX = contextFor({ zone: 'Europe/Berlin', reference: Date.UTC(2026, 10, 29, 12) * 1000 });
+function withoutRaw(o: Outcome): unknown {
+  return { ...o, records: o.records.map((r) => ({ ...r, raw: undefined })) };
+}
+
+/** The lines to mangle: every testdata line, the shipper shapes above, and a few built to reach each branch. */
+function baseLines(): string[] {
+  const lines: string[] = [];
+  for (const path of testdataFiles(windowsSecurity)) lines.push(...readTestdata(windowsSecurity, path).messages);
+  const ec = JSON.parse(readTestdata(windowsSecurity, `${testdataDir(windowsSecurity)}/public.jsonl`).messages[1]!) as { EventChannel: { EventData: Record<string, string> } };
+  Object.assign(ec.EventChannel.EventData, { TargetUserName: 'anna', TargetDomainName: 'CORP', LogonType: '10', IpAddress: '192.0.2.7' });
+  const wb = JSON.parse(winlogbeat({ ...logon, LogonType: '3', IpAddress: '10.1.2.3' })) as Record<string, unknown>;
+  lines.push(
+    winlogbeat(logon), winlogbeat({ ...logon, LogonType: '3', IpAddress: '::ffff:10.20.30.40' }), winlogbeat({ TargetUserName: 'anna', TargetDomainName: 'CORP', TargetLogonId: '0x1a2b3c' }, '4647'),
+    winlogbeat({ ...logon, TargetUserName: 'SYSTEM', TargetDomainName: 'NT AUTHORITY', LogonType: '5' }), winlogbeat(logon, '4625'),
+    winlogbeat(logon).replace('"event_id":"4624"', '"event_id":4624'),
+    // ECS fields beside winlog.event_data that must not be taken for it
+    JSON.stringify({ ...wb, user: { name: 'mallory', domain: 'EVIL' }, winlog: { ...(wb.winlog as object), user_data: { TargetUserName: 'mallory', LogonType: '2' } } }),
+    nxlog(logon), nxlog({ ...logon, LogonType: '10', IpAddress: '192.0.2.44' }), nxlog({ TargetUserName: 'anna', TargetDomainName: 'CORP', TargetLogonId: '0x1a2b3c', LogonType: '2' }, 4634),
+    nxlog(logon, 4624, '2026-11-29T15:03:07.250000+01:00'), `<14>Nov 29 15:03:08 WS7 nxlog: ${nxlog(logon)}`, nxlog({ TargetUserName: 'anna', TargetDomainName: 'CORP' }),
+    JSON.stringify(ec),
+  );
+  return lines;
+}
+
+/** A small deterministic random source. */
+function rng(seed: number) {
+  return (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+}
+
+/** Every object's keys in a random order (JSON.parse/JSON.stringify round trip). */
+function shuffled(v: unknown, rnd: (n: number) => number): unknown {
+  if (Array.isArray(v)) return v.map((x) => shuffled(x, rnd));
+  if (typeof v !== 'object' || v === null) return v;
+  const keys = Object.keys(v);
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = rnd(i + 1);
+    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+  }
+  const o: Record<string, unknown> = {};
+  for (const k of keys) o[k] = shuffled((v as Record<string, unknown>)[k], rnd);
+  return o;
+}
+
+/** Positions just after a { or , outside strings (where a member can be inserted). */
+function memberStarts(line: string): number[] {
+  const out: number[] = [];
+  let from = 0;
+  for (const [a, b] of [...stringTokens(line), [line.length, line.length] as [number, number]]) {
+    for (let i = from; i < a; i++) if (line[i] === '{' || line[i] === ',') out.push(i + 1);
+    from = b + 1;
+  }
+  return out;
+}
+
+const KEY_NAMES = ['win', 'system', 'eventdata', 'eventID', 'computer', 'systemTime', 'winlog', 'event_id', 'computer_name', 'event_data', 'event', 'code',
+  'host', 'name', '@timestamp', 'EventChannel', 'System', 'EventData', 'EventID', 'Computer', 'SystemTime', 'Hostname', 'EventTime', 'user_data',
+  'TargetUserName', 'targetUserName', 'TargetDomainName', 'targetDomainName', 'LogonType', 'logonType', 'IpAddress', 'ipAddress', 'TargetLogonId',
+  'targetLogonId', 'message', 'Message', 'targetUserSid', 'logonGuid', 'target\\u0055serName', 'Logon\\u0054ype', 'win\\u006cog', 'a\\"b', 'x\\q'];
+const VALUES = ['"anna"', '"4624"', '"4634"', '"4647"', '4624', '4624.0', '4.624e3', '-0', '1e999', '2', '"2"', '"3"', '"10"', '"5"', '{}', '[]', 'null', 'true',
+  '"x"', '""', '"-"', '"WS9$"', '"192.0.2.99"', '"0xABC"', '"2026-11-29T10:00:00Z"', '"2026-11-29 11:00:00"', '"an\\"na"', '"an\\\\na"', '"ann\\u00e9"',
+  '"ann\\q"', '"ann\u0001"', '"ann\té"', '{"system":{"eventID":"4624","systemTime":"2026-11-29T10:00:00Z"}}', '{"TargetUserName":"bob","LogonType":"2"}',
+  '{"eventID":"4624"}', '[{"TargetUserName":"bob"}]', '01', '1.', '-', '1e', 'tru', 'nul'];
+/** Values put in front of every line's members: the JSON grammar between strings, right and wrong. */
+const STRUCTURES = ['[1,2]', '[1,]', '[,1]', '[]', '[[]]', '[{}]', '[{},]', '{"a":1,}', '{,}', '{"a" 1}', '{"a":1 "b":2}', '{"a":1}}', '[1]]', '[1}', '{"a":1]',
+  '[1 2]', '[true,false,null]', '[True]', '-0.5e+3', '-.5', '+1', '0x10', '1E-0', '2.e3', 'NaN', '"a"  ', ' [ 1 , { "b" : [ ] } ] ', '[\u0020]', '[]',
+  `${'['.repeat(5000)}${']'.repeat(5000)}`, `${'['.repeat(5000)}${']'.repeat(4999)}`, `${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}`];
+const NOISE = ['"', '\\', '{', '}', '[', ']', ':', ',', ' ', 'x', '0', '7', '-', '.', 'e', '\u0001', '\n', '\t', 'é', '\u2028', '\ud800'];
+
+function mangled(): { line: string; how: string }[] {
+  const out: { line: string; how: string }[] = [];
+  const rnd = rng(20261129);
+  for (const [i, line] of baseLines().entries()) {
+    const add = (l: string, how: string) => out.push({ line: l, how: `${how} of base line ${i}` });
+    add(line, 'unchanged');
+    // truncated at every 7th offset, as is and closed with one or two braces
+    for (let k = 1; k < line.length; k += 7) {
+      add(line.slice(0, k), `cut at ${k}`);
+      add(`${line.slice(0, k)}}`, `cut at ${k} + }`);
+      add(`${line.slice(0, k)}}}`, `cut at ${k} + }}`);
+    }
+    // one character replaced, inserted or deleted
+    for (let j = 0; j < 300; j++) {
+      const k = rnd(line.length), c = NOISE[rnd(NOISE.length)]!;
+      const op = rnd(3);
+      add(op === 0 ? line.slice(0, k) + c + line.slice(k + 1) : op === 1 ? line.slice(0, k) + c + line.slice(k) : line.slice(0, k) + line.slice(k + 1), `edit ${op} '${c}' at ${k}`);
+    }
+    // a member inserted at a random place: duplicates, keys at the wrong nesting, other types, escapes
+    const starts = memberStarts(line);
+    for (let j = 0; j < 300 && starts.length; j++) {
+      const k = starts[rnd(starts.length)]!;
+      const member = `"${KEY_NAMES[rnd(KEY_NAMES.length)]!}":${VALUES[rnd(VALUES.length)]!}`;
+      const closes = line[k] === '}';
+      add(line.slice(0, k) + member + (closes ? '' : ',') + line.slice(k), `member ${member} at ${k}`);
+    }
+    if (line.startsWith('{')) for (const x of STRUCTURES) add(`{"pad":${x},${line.slice(1)}`, `"pad":${x.slice(0, 30)} first`);
+    const header = line.startsWith('<') ? line.slice(0, line.indexOf('{')) : '';
+    const obj = JSON.parse(line.slice(header.length)) as unknown;
+    for (let j = 0; j < 5; j++) add(header + JSON.stringify(shuffled(obj, rnd)), `keys shuffled (${j})`);
+    add(header + JSON.stringify(obj, null, 1).replace(/\n/g, ''), 'spaced ": "');
+    add(header + JSON.stringify(obj, null, '\t').replace(/\n/g, '\r'), 'tabs and CRs between tokens');
+    add(header + JSON.stringify(obj, null, 2), 'pretty-printed over several lines');
+    // the read values with escapes (\" \\ \u00e9 and a raw é), and ids as numbers in other spellings
+    for (const [from, to] of [['"anna"', '"an\\"na"'], ['"anna"', '"an\\\\na"'], ['"anna"', '"ann\\u00e9"'], ['"anna"', '"anné"'], ['"Administrator"', '"Adm\\u0069nistrator"'],
+      ['"CORP"', '"C\\/ORP"'], ['"4624"', '4624'], ['"4624"', '4624.0'], ['"4624"', '4.624e3'], ['"4624"', '46240e-1'], ['4624', '"4624"'], ['4624', '4624e0'],
+      ['"4624"', '04624'], ['"4624"', '4624.'], ['"3"', '3'], ['"3"', '3.0'], ['"2"', '2'], ['"2"', '2e0'], ['"2"', '"2\\u0000"'], ['"0x1A2B3C"', '"0x1\\u0041\\u00322B3C"']] as const) {
+      if (line.includes(from)) add(line.replace(from, to), `${from} → ${to}`);
+    }
+  }
+  for (const [what, l] of Object.entries(badInputs())) out.push({ line: l, how: what });
+  return out;
+}
+
+describe('windows-security: the scan answers as JSON.parse did (differential test against reference.ts)', () => {
+  test('every testdata line and ~30,000 mangled copies: same outcome, or a listed accepted difference', () => {
+    const cases = mangled();
+    const statuses: Record<string, number> = {};
+    const accepted: Record<string, number> = Object.fromEntries(Object.keys(ACCEPTED).map((k) => [k, 0]));
+    const failures: string[] = [];
+    for (const { line, how } of cases) {
+      const got = parseMessage(windowsSecurity, line, DIFF_CTX);
+      const want = parseMessage(referenceParser, line, DIFF_CTX);
+      statuses[`${want.status}: ${want.reason ?? ''}`] = (statuses[`${want.status}: ${want.reason ?? ''}`] ?? 0) + 1;
+      if (util.isDeepStrictEqual(got, want)) continue;
+      const why = Object.entries(ACCEPTED).find(([, ok]) => ok(line, got, want));
+      if (why) accepted[why[0]]!++;
+      else if (failures.length < 10) failures.push(`${how}: got ${got.status} ${got.reason ?? ''} ${JSON.stringify(got.records[0] ?? '').slice(0, 300)}\n  want ${want.status} ${want.reason ?? ''} ${JSON.stringify(want.records[0] ?? '').slice(0, 300)}\n  line ${JSON.stringify(line).slice(0, 600)}`);
+      else failures.push(how);
+    }
+    if (process.env.DIFF_STATS) console.log(cases.length, statuses, accepted);
+    assert.deepEqual(failures, [], `${failures.length} differences:\n${failures.join('\n')}`);
+    assert.ok(cases.length > 25_000, `${cases.length} cases`);
+    // the mangling reaches every outcome, many times
+    const count = (re: RegExp) => Object.entries(statuses).filter(([k]) => re.test(k)).reduce((n, [, v]) => n + v, 0);
+    assert.ok(count(/^records/) > 1000, JSON.stringify(statuses));
+    assert.ok(count(/^unparsed: malformed JSON/) > 5000, JSON.stringify(statuses));
+    assert.ok(count(/^skip/) > 1000, JSON.stringify(statuses));
+    assert.ok(count(/^unparsed: JSON without a Windows event id/) > 50, JSON.stringify(statuses));
+    assert.ok(count(/^unparsed: no usable time stamp/) > 10, JSON.stringify(statuses));
+    // the accepted difference does occur (faults put into unread strings), and only there
+    assert.ok(accepted['fault inside a string the parser does not read']! > 100, JSON.stringify(accepted));
+  });
+});
+
+describe('windows-security: what the scan reads, where (each checked against the reference too)', () => {
+  const wazuh = () => corpus()[0]!; // EXCHANGETEST.COM\Administrator, type 3, from 192.168.0.121
+  const both = (line: string) => {
+    const got = parseMessage(windowsSecurity, line, DIFF_CTX);
+    assert.deepEqual(got, parseMessage(referenceParser, line, DIFF_CTX));
+    return got;
+  };
+  const user = (line: string) => {
+    const o = both(line);
+    assert.equal(o.status, 'records', o.reason);
+    return (o.records[0] as SessionRecord).user;
+  };
+  test('a repeated key: the last one counts (as with JSON.parse)', () => {
+    assert.equal(user(wazuh().replace('"eventdata":{', '"eventdata":{"targetUserName":"bob",')), 'EXCHANGETEST.COM\\Administrator');
+    assert.equal(user(wazuh().replace('"logonType":"3"}', '"logonType":"3","targetUserName":"bob"}')), 'EXCHANGETEST.COM\\bob');
+  });
+  test('a repeated container replaces all of the first one', () => {
+    const second = ',"win":{"system":{"eventID":"4624","systemTime":"2026-11-29T10:00:00Z"},"eventdata":{"targetUserName":"bob","logonType":"2"}}}';
+    const o = both(wazuh().slice(0, -1) + second);
+    assert.deepEqual([(o.records[0] as SessionRecord).user, (o.records[0] as SessionRecord).host, (o.records[0] as SessionRecord).ip], ['bob', undefined, undefined]);
+    assert.equal(both(`${wazuh().slice(0, -1)},"win":"gone"}`).reason, 'JSON without a Windows event id');
+  });
+  test('keys at another nesting are not the event data (Winlogbeat user_data, ECS user, an array)', () => {
+    const wb = JSON.parse(winlogbeat({ LogonType: '2', TargetLogonId: '0x1' })) as Record<string, unknown>;
+    const line = JSON.stringify({ ...wb, user: { name: 'mallory' }, TargetUserName: 'mallory',
+      winlog: { ...(wb.winlog as object), user_data: { TargetUserName: 'mallory' }, event_data: { LogonType: '2', list: [{ TargetUserName: 'mallory' }] } } });
+    assert.equal(both(line).reason, 'logon event without a user name');
+  });
+  test('escapes in keys and values are decoded', () => {
+    assert.equal(user(wazuh().replace('"targetUserName":"Administrator"', '"target\\u0055serName":"Adm\\"in\\\\istr\\u00e9tor"')), 'EXCHANGETEST.COM\\Adm"in\\istrétor');
+  });
+  test('a line cut and closed again, or with a raw control character in a value read, is malformed JSON', () => {
+    const line = wazuh();
+    assert.equal(both(`${line.slice(0, line.indexOf('"computer"'))}}}`).reason, 'malformed JSON');
+    assert.equal(both(line.replace('"Administrator"', '"Admin\u0001istrator"')).reason, 'malformed JSON');
+  });
+  test('accepted difference: a fault inside a string the parser does not read is not seen', () => {
+    const line = wazuh().replace('"%%1833"', '"%%18\\q33"').replace('"Kerberos"', '"Kerb\u0001eros"');
+    assert.equal(parseMessage(referenceParser, line, DIFF_CTX).reason, 'malformed JSON');
+    const o = parseMessage(windowsSecurity, line, DIFF_CTX);
+    assert.equal(o.status, 'records');
+    assert.ok(ACCEPTED['fault inside a string the parser does not read'](line, o, parseMessage(referenceParser, line, DIFF_CTX)));
   });
 });
