@@ -71,7 +71,8 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   const domain = str(field(ev.data, F_DOMAIN));
   if (name.endsWith('$')) return { skip: 'machine account logon (a computer, not a person)' };
   const lname = name.toLowerCase();
-  if (SYSTEM_USERS.has(lname) || (domain && SYSTEM_DOMAINS.has(domain.toLowerCase())) || /^(dwm|umfd)-\d+$/.test(lname)) {
+  const c0 = lname.charCodeAt(0); // the regex only when the name starts like dwm- / umfd-
+  if (SYSTEM_USERS.has(lname) || (domain && SYSTEM_DOMAINS.has(domain.toLowerCase())) || ((c0 === 100 || c0 === 117) && /^(dwm|umfd)-\d+$/.test(lname))) {
     return { skip: 'system or service account logon (not a person)' };
   }
 
@@ -174,7 +175,7 @@ function scan(s: string, a: number, b: number): boolean {
   let i = a + 1;
   for (;;) {
     let c = s.charCodeAt(i);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++i);
+    while (c <= 32 && (c === 32 || c === 10 || c === 13 || c === 9)) c = s.charCodeAt(++i);
     if (state <= KEY) {
       if (c !== 34) {
         if (c !== 125 || state !== KEY_OR_END) return false;
@@ -196,10 +197,10 @@ function scan(s: string, a: number, b: number): boolean {
             } else slot = matchKey(ctx, s, st, q - st);
           }
           c = s.charCodeAt(i = q + 1);
-          while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++i);
+          while (c <= 32 && (c === 32 || c === 10 || c === 13 || c === 9)) c = s.charCodeAt(++i);
           if (c !== 58) return false; // :
           c = s.charCodeAt(++i);
-          while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++i);
+          while (c <= 32 && (c === 32 || c === 10 || c === 13 || c === 9)) c = s.charCodeAt(++i);
           if (c !== 34) {
             state = VALUE;
             break;
@@ -213,13 +214,13 @@ function scan(s: string, a: number, b: number): boolean {
           if (slot >= 0 && !keepString(s, st, q, escaped, slot)) return false;
           slot = -1;
           c = s.charCodeAt(i = q + 1);
-          while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++i);
+          while (c <= 32 && (c === 32 || c === 10 || c === 13 || c === 9)) c = s.charCodeAt(++i);
           if (c !== 44) { // not ,: the object must end here
             state = AFTER;
             break;
           }
           c = s.charCodeAt(++i);
-          while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++i);
+          while (c <= 32 && (c === 32 || c === 10 || c === 13 || c === 9)) c = s.charCodeAt(++i);
           if (c !== 34) return false;
         }
         continue;
@@ -304,8 +305,9 @@ function keepString(s: string, st: number, q: number, escaped: boolean, slot: nu
     if (v === undefined) return false;
     vals[slot] = v;
   } else {
-    for (let k = st; k < q; k++) if (s.charCodeAt(k) < 32) return false;
-    vals[slot] = s.slice(st, q);
+    const v = s.slice(st, q);
+    for (let k = v.length - 1; k >= 0; k--) if (v.charCodeAt(k) < 32) return false;
+    vals[slot] = v;
   }
   return true;
 }
