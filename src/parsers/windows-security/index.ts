@@ -389,18 +389,22 @@ for (const [c, first] of [[ROOT, S_FLAT], [WINLOG_DATA, S_WL_DATA + 1], [WIN_DAT
 const KEY_INDEX = new Uint8Array(13 * 32 * 128);
 const KEY_NAME: string[] = new Array<string>(SLOTS).fill('');
 const KEY_LAST = new Uint8Array(SLOTS);
+/** Per context, bit n set when a key of length n is read there. */
+const KEY_LENGTHS = new Uint32Array(13);
 for (const [c, name, slot] of KEYS) {
   const x = (c * 32 + name.length) * 128 + name.charCodeAt(0);
   if (KEY_INDEX[x] !== 0) throw new Error(`windows-security: keys ${name} and ${KEY_NAME[KEY_INDEX[x]! - 1]} collide`);
   KEY_INDEX[x] = slot + 1;
   KEY_NAME[slot] = name;
   KEY_LAST[slot] = name.charCodeAt(name.length - 1);
+  KEY_LENGTHS[c] = KEY_LENGTHS[c]! | (1 << name.length);
 }
 
 /** The slot of key s[k, k + n) in an object of context ctx, or -1. */
 function matchKey(ctx: number, s: string, k: number, n: number): number {
+  if (((KEY_LENGTHS[ctx]! >>> n) & 1) === 0 || n >= 32) return -1;
   const c = s.charCodeAt(k);
-  if (n === 0 || n >= 32 || c >= 128) return -1;
+  if (c >= 128) return -1;
   const slot = KEY_INDEX[(ctx * 32 + n) * 128 + c]! - 1;
   if (slot < 0 || s.charCodeAt(k + n - 1) !== KEY_LAST[slot]) return -1;
   return s.slice(k, k + n) === KEY_NAME[slot] ? slot : -1;
