@@ -86,7 +86,7 @@ export class DayBatcher {
   private ctxReceivedSecond = -1;
   /** The fast path's row (Parser.natRow) and the UTC day its last row fell in. */
   private readonly row: NatRow = { ts: 0, event: 0, proto: 0, failed: false, inIp: 0, inPort: 0, pubIp: 0, pubPort: 0, dstIp: 0, dstPort: 0 };
-  private rowDay: DayParts | undefined;
+  private lastRowDay: DayParts | undefined;
   private rowDayStart = 0;
   private rowDayEnd = 0;
 
@@ -116,6 +116,29 @@ export class DayBatcher {
       this.add({ raw: b.toString('utf8', start, end), received });
       return;
     }
+    const db = this.rowDay(row, received);
+    if (db.bin) closeRecordChunk(db);
+    const text = (db.text ??= new LineChunk());
+    const pos = db.chunks.length * MAX_CHUNK_LINES + text.size;
+    text.addAscii(b, start, end, received);
+    if (text.size === RAW_CHUNK_LINES) compressLines(db);
+    (db.nat ??= new NatColumnBuilder(this.natHint)).addRow(row, pos);
+  }
+
+  /** A NAT row decoded from a data record whose evidence is its own octets (IpfixDecoder's `rows` option). */
+  addRow(row: NatRow, received: Micros, bytes: RecordBytes): void {
+    const db = this.rowDay(row, received);
+    if (db.text) compressLines(db);
+    if (db.bin && db.bin.key !== bytes.key) closeRecordChunk(db);
+    db.bin ??= new RecordChunk(bytes.key, bytes.header());
+    const pos = db.chunks.length * MAX_CHUNK_LINES + db.bin.size;
+    db.bin.add(bytes, received);
+    if (db.bin.size === RAW_CHUNK_LINES) closeRecordChunk(db);
+    (db.nat ??= new NatColumnBuilder(this.natHint)).addRow(row, pos);
+  }
+
+  /** Counts a row's message and record (as keep() counts a NAT record), and finds its day. */
+  private rowDay(row: NatRow, received: Micros): DayParts {
     const s = this.s;
     s.lines++;
     s.records.nat = (s.records.nat ?? 0) + 1;
@@ -126,18 +149,13 @@ export class DayBatcher {
       const skew = Math.abs(received - ts) / 1e6;
       if (s.maxSkewS === undefined || skew > s.maxSkewS) s.maxSkewS = skew;
     }
-    let db = this.rowDay;
+    let db = this.lastRowDay;
     if (!db || ts < this.rowDayStart || ts >= this.rowDayEnd) {
-      db = this.rowDay = this.dayParts(dayOf(ts));
+      db = this.lastRowDay = this.dayParts(dayOf(ts));
       this.rowDayStart = Math.floor(ts / DAY_US) * DAY_US;
       this.rowDayEnd = this.rowDayStart + DAY_US;
     }
-    if (db.bin) closeRecordChunk(db);
-    const text = (db.text ??= new LineChunk());
-    const pos = db.chunks.length * MAX_CHUNK_LINES + text.size;
-    text.addAscii(b, start, end, received);
-    if (text.size === RAW_CHUNK_LINES) compressLines(db);
-    (db.nat ??= new NatColumnBuilder(this.natHint)).addRow(row, pos);
+    return db;
   }
 
   private dayParts(day: string): DayParts {
@@ -234,7 +252,7 @@ export class DayBatcher {
       out.push(b);
     }
     this.byDay.clear();
-    this.rowDay = undefined;
+    this.lastRowDay = undefined;
     return out;
   }
 }

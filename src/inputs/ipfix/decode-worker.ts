@@ -80,8 +80,11 @@ function emitFor(id: number): Emit {
     const stats = emptyStats();
     // NAT rows expected: ~41 records fill a 1,500-byte datagram.
     const batcher = new DayBatcher(ipfixText, { source: sources.get(id) ?? '?', clock }, stats, RESULT_PACKETS * 48);
-    const emit: Emit = (raw, records, skip, received, bytes) =>
-      bytes ? batcher.addBytes(records, skip ?? 'no binding', received, bytes) : batcher.add({ raw, received, records, skipReason: skip ?? 'no binding' });
+    const emit: Emit = (raw, records, skip, received, bytes, row) => {
+      if (row) batcher.addRow(row, received, bytes!);
+      else if (bytes) batcher.addBytes(records, skip ?? 'no binding', received, bytes);
+      else batcher.add({ raw, received, records, skipReason: skip ?? 'no binding' });
+    };
     batchers.set(id, (b = { batcher, stats, emit }));
   }
   return b.emit;
@@ -131,7 +134,7 @@ parentPort!.on('message', (m: ToWorker) => {
     const i = m.init;
     // The records' own octets are the evidence (rendered when read): rendering and compressing text here
     // was about half of this thread's time.
-    dec = new IpfixDecoder({ ...i.decoder, profileFor: profileLookup(i.profile), evidence: 'bytes' });
+    dec = new IpfixDecoder({ ...i.decoder, profileFor: profileLookup(i.profile), evidence: 'bytes', rows: true });
     maxHeld = i.maxHeld;
     const s = createSocket({ type: i.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: i.recvBufferSize });
     s.on('message', (msg, rinfo) => onDatagram(msg, rinfo.address));

@@ -9,7 +9,7 @@
 //
 // Hot path: each template is compiled once into per-field opcode / length / slot tables; a record is decoded
 // by one loop over those tables into a reused Fields object (no per-field allocation), then mapped (./nat.ts).
-import type { Micros, WhowasRecord } from '../../records/record.ts';
+import type { Micros, NatRow, WhowasRecord } from '../../records/record.ts';
 import { normIp } from '../../records/addr.ts';
 import { ENT_NOKIA, ENT_REVERSE, TY, ieInfo, lengthFits, type Ty } from './ie.ts';
 import { NTP_UNIX, TextOut, ipv4Text, ipv6Text, macText } from './format.ts';
@@ -34,6 +34,12 @@ export interface DecoderOptions {
    * original octets and renders them when a trace reads them (renderEvidence), which halves its CPU.
    */
   evidence?: 'text' | 'bytes';
+  /**
+   * With bytes evidence: a record that is one IPv4 NAT event with a destination reaches emit as a NatRow
+   * (its sixth argument, valid during the call) and no record object, for a consumer that puts rows
+   * straight into columns (the ingest worker's DayBatcher.addRow).
+   */
+  rows?: boolean;
 }
 
 /** Everything besides its own octets that a data record's rendering depends on, per chunk of evidence. */
@@ -61,7 +67,7 @@ export interface RecordBytes {
 }
 
 /** Receives each data record: its text rendering, the records made from it, and the skip reason if none. */
-export type Emit = (raw: string, records: WhowasRecord[], skip: string | undefined, received: Micros, bytes?: RecordBytes) => void;
+export type Emit = (raw: string, records: WhowasRecord[], skip: string | undefined, received: Micros, bytes?: RecordBytes, row?: NatRow) => void;
 
 export interface ExporterCounters {
   packets: number;
@@ -225,7 +231,7 @@ export class IpfixDecoder {
   private readonly text = new TextOut();
   private off = new Int32Array(64);
   private lens = new Int32Array(64);
-  private readonly res: MapResult = { ts: 0, end: -1, skip: undefined };
+  private readonly res: MapResult = { ts: 0, end: -1, skip: undefined, row: false };
   private readonly ctx: MapContext = { profile: 'rfc8158', how: 'ipfix', exportUs: 0, received: 0, flows: true };
   /** Epoch ms at which the exporter's uptime clock read 0 (v9: unixSecs·1000 − sysUptime; IPFIX: systemInitTimeMilliseconds), or -1. */
   private upBaseMs = -1;
@@ -241,6 +247,7 @@ export class IpfixDecoder {
     this.profileFor = opts.profileFor ?? (() => 'rfc8158');
     this.maxExporters = opts.maxExporters ?? 10_000;
     this.bytesEvidence = opts.evidence === 'bytes';
+    if (this.bytesEvidence && opts.rows) this.ctx.row = { ts: 0, event: 0, proto: 0, failed: false, inIp: 0, inPort: 0, pubIp: 0, pubPort: 0, dstIp: 0, dstPort: 0 };
     this.ctx.flows = this.flows;
   }
 
@@ -609,7 +616,8 @@ export class IpfixDecoder {
         mapRecord(f, ctx, records, res);
       }
       if (this.bytesEvidence && !t.options) {
-        if (records.length === 0) c.skipped++;
+        if (res.row) c.nat++;
+        else if (records.length === 0) c.skipped++;
         else for (const r of records) this.count(c, r);
         const rb = this.rb;
         if (t.evKey === undefined) evidenceOf(t, ex, dom, this.flows);
@@ -620,7 +628,7 @@ export class IpfixDecoder {
         rb.header = () => t.evHeader!;
         rb.exportUs = ctx.exportUs;
         rb.upBaseMs = this.upBaseMs;
-        emit('', records, res.skip, ctx.received, rb);
+        emit('', records, res.skip, ctx.received, rb, res.row ? ctx.row : undefined);
         continue;
       }
       // ---- pass 2: the rendering ----
@@ -676,10 +684,14 @@ export class IpfixDecoder {
         }
         return this.put(sl, v);
       }
-      case OP_IPV4:
-        return this.putAddr(sl, ipv4Text(((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0));
-      case OP_IPV6:
-        return this.putAddr(sl, ipv6Text(b, p));
+      case OP_IPV4: {
+        const n = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+        return this.putAddr(sl, ipv4Text(n), n);
+      }
+      case OP_IPV6: {
+        const text = ipv6Text(b, p); // an IPv4-mapped address comes back as IPv4: keep its number too
+        return this.putAddr(sl, text, text.indexOf(':') < 0 ? ((b[p + 12]! << 24) | (b[p + 13]! << 16) | (b[p + 14]! << 8) | b[p + 15]!) >>> 0 : -1);
+      }
       case OP_MS:
         return this.put(sl, (b.readUInt32BE(p) * POW32 + b.readUInt32BE(p + 4)) * 1000);
       case OP_SEC:
@@ -724,12 +736,13 @@ export class IpfixDecoder {
     }
   }
 
-  private putAddr(sl: number, s: string): void {
+  /** An address slot: its text, and its number when IPv4 (else -1). */
+  private putAddr(sl: number, s: string, v4: number): void {
     const f = this.f;
-    if (sl === SL_SRC) f.src = s;
-    else if (sl === SL_XSRC) f.xsrc = s;
-    else if (sl === SL_DST) f.dst = s;
-    else if (sl === SL_XDST) f.xdst = s;
+    if (sl === SL_SRC) (f.src = s), (f.src4 = v4);
+    else if (sl === SL_XSRC) (f.xsrc = s), (f.xsrc4 = v4);
+    else if (sl === SL_DST) (f.dst = s), (f.dst4 = v4);
+    else if (sl === SL_XDST) (f.xdst = s), (f.xdst4 = v4);
   }
 
   /** Expires templates not refreshed in time and held data sets that waited too long. Call now and then. */

@@ -4,7 +4,7 @@
 // Shared by the UDP decoder (./decoder.ts) and the text parser of the renderings (./text.ts), so a stored
 // evidence line re-parses to the very records it was stored with.
 import { normIp } from '../../records/addr.ts';
-import type { Micros, NatEvent, NatRecord, Proto, WhowasRecord } from '../../records/record.ts';
+import { NAT_EVENTS, PROTOS, type Micros, type NatEvent, type NatRecord, type NatRow, type Proto, type WhowasRecord } from '../../records/record.ts';
 
 /**
  * How natEvent values are read (they differ between RFC 8158 and the draft Juniper implemented):
@@ -25,6 +25,11 @@ export class Fields {
   xsrc: string | null = null;
   dst: string | null = null;
   xdst: string | null = null;
+  /** The same addresses as numbers when they are IPv4 (mapped IPv6 included), else -1: the row path's. */
+  src4 = -1;
+  xsrc4 = -1;
+  dst4 = -1;
+  xdst4 = -1;
   sport = -1;
   xsport = -1;
   dport = -1;
@@ -59,6 +64,7 @@ export class Fields {
 
   reset(): void {
     this.src = this.xsrc = this.dst = this.xdst = this.natSub = null;
+    this.src4 = this.xsrc4 = this.dst4 = this.xdst4 = -1;
     this.sport = this.xsport = this.dport = this.xdport = this.proto = this.natEvent = this.fwEvent = -1;
     this.tObs = this.tStart = this.tEnd = this.upStart = this.upEnd = this.sysInit = -1;
     this.prStart = this.prEnd = this.prStep = this.prNum = this.flowId = -1;
@@ -76,6 +82,11 @@ export interface MapContext {
   received: Micros;
   /** Keep plain flows (records with no NAT information) as `flow` records. */
   flows: boolean;
+  /**
+   * When set, a record that maps to exactly one NAT event with IPv4 addresses and a destination is written
+   * here instead of as a record (res.row says so): what the ingest worker stores, without strings.
+   */
+  row?: NatRow;
 }
 
 /** What the mapping decided besides the records: the time shown in the rendering, and a skip reason. */
@@ -83,6 +94,8 @@ export interface MapResult {
   ts: Micros;
   end: Micros;
   skip: string | undefined;
+  /** The event went to MapContext.row. */
+  row: boolean;
 }
 
 // Event classes.
@@ -158,6 +171,7 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
   res.ts = -1;
   res.end = -1;
   res.skip = undefined;
+  res.row = false;
   let ev = E_NONE;
   if (f.natEvent >= 0 && !(c.profile === 'nsel' && f.fwEvent >= 0)) {
     const table = c.profile === 'juniper-draft' ? JUNIPER : RFC8158;
@@ -214,6 +228,8 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
   }
 
   let inIp: string | null, inPort: number, pubIp: string | null, pubPort: number, dstIp: string | null, dstPort: number;
+  // The chosen addresses as IPv4 numbers (-1: not IPv4, or the inside address came from Nokia's text).
+  let in4: number, pub4: number, dst4: number;
   if (reading === 1) {
     inIp = src;
     inPort = f.sport;
@@ -221,6 +237,9 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
     pubPort = xsport >= 0 ? xsport : f.sport;
     dstIp = xdst ?? (isZero(f.dst) ? null : f.dst);
     dstPort = xdport >= 0 ? xdport : f.dport;
+    in4 = f.natSub === null ? f.src4 : -1;
+    pub4 = f.xsrc4;
+    dst4 = xdst !== null ? f.xdst4 : f.dst4;
   } else {
     inIp = xdst;
     inPort = xdport >= 0 ? xdport : f.dport;
@@ -228,6 +247,9 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
     pubPort = f.dport;
     dstIp = isZero(src) ? null : src;
     dstPort = f.sport;
+    in4 = f.xdst4;
+    pub4 = f.dst4;
+    dst4 = f.natSub === null ? f.src4 : -1;
   }
   if (inIp === null) return unparsed(out, res, c, pick(c, f.tObs, start, end), UNPARSED.noInside);
   if (pubIp === null) return unparsed(out, res, c, pick(c, f.tObs, start, end), UNPARSED.noPublic);
@@ -292,7 +314,20 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
       }
     }
   }
-  out.push(natRec(event, ts, c, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort, ev === E_FW_DENY, flowId));
+  const row = c.row;
+  if (row && dstIp !== null && in4 >= 0 && pub4 >= 0 && dst4 >= 0) {
+    row.ts = ts;
+    row.event = NAT_EVENTS.indexOf(event);
+    row.proto = PROTOS.indexOf(proto);
+    row.failed = ev === E_FW_DENY;
+    row.inIp = in4;
+    row.inPort = inPort;
+    row.pubIp = pub4;
+    row.pubPort = pubPort;
+    row.dstIp = dst4;
+    row.dstPort = dstPort;
+    res.row = true;
+  } else out.push(natRec(event, ts, c, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort, ev === E_FW_DENY, flowId));
   res.ts = ts;
 }
 

@@ -243,7 +243,7 @@ export function isoMicros(v: string, a: number, b: number): number {
 }
 
 const f = new Fields();
-const res: MapResult = { ts: 0, end: -1, skip: undefined };
+const res: MapResult = { ts: 0, end: -1, skip: undefined, row: false };
 
 export const ipfixText: Parser = {
   name: 'ipfix',

@@ -6,6 +6,7 @@ import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { canonIp as ip, isDigit, looksBinary, num, port } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
+import { conntrackRow } from './row.ts';
 
 const SP = 32, TAB = 9, LBR = 91, EQ = 61;
 
@@ -15,6 +16,7 @@ export const conntrack: Parser = {
   framing: 'line',
   syslogHeader: 'optional',
   parse,
+  natRow: conntrackRow,
 };
 export default conntrack;
 
