@@ -77,7 +77,7 @@ interface Day {
   rows?: Partial<Record<Kind, number>>;
   /** The raw archive's chunk index, loaded lazily for reading (evidence, NAT sources). */
   chunkIndex?: ChunkIndex;
-  /** Destination address (peerKey) → dictionary id, loaded lazily for writing. */
+  /** Destination address → dictionary id, loaded lazily for writing. */
   peers?: PeerDict;
   nextPeer: number;
   /** Public (NAT) addresses seen this day, loaded lazily for writing. */
@@ -986,19 +986,16 @@ interface PeerKey {
   ip: string;
 }
 
-/** Dictionary key of the address at w[off..off+3]: the IPv4 number itself, or the four words as text. */
-function peerKey(w: Uint32Array, off: number): number | string {
-  if (w[off + 1] === 0xffff && w[off + 2] === 0 && w[off + 3] === 0) return w[off]!;
-  return `${w[off + 3]}:${w[off + 2]}:${w[off + 1]}:${w[off]}`;
-}
-
 /** Distinct addresses of an address column (n rows of four words). */
 function distinctIps(w: Uint32Array, n: number): string[] {
-  const seen = new Set<number | string>();
+  // A PeerDict as a set (a Set of numbers above 2^30 hashes boxed numbers); a row like the one before is
+  // passed over without a lookup.
+  const seen = new PeerDict();
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const k = peerKey(w, i * 4);
-    if (!seen.has(k)) (seen.add(k), out.push(wordsToIp(w, i * 4)));
+    const o = i * 4;
+    if (i > 0 && w[o] === w[o - 4] && w[o + 1] === w[o - 3] && w[o + 2] === w[o - 2] && w[o + 3] === w[o - 1]) continue;
+    if (seen.get(w, o) < 0) (seen.set(w, o, 0), out.push(wordsToIp(w, o)));
   }
   return out;
 }
