@@ -1,6 +1,7 @@
 // IPFIX NAT event throughput.
 //   node --import tsx bench/ipfix.ts [events]        (default 2 000 000; npm run bench uses 5 000 000; IPFIX_BENCH_KEEP=1 keeps the store,
-//   IPFIX_BENCH_DECODER_ONLY=1 measures only the decoder)
+//   IPFIX_BENCH_DECODER_ONLY=1 measures only the decoder, IPFIX_BENCH_DUCKDB_ONLY=1 only the decoder and the DuckDB runs,
+//   IPFIX_PACED_RATE=r the paced run's rate (default 500000; 0: no paced run))
 // 1. decoder alone: prebuilt IPFIX packets (RFC 8158 NAT44 session create/delete, 41 records per packet) →
 //    records + text renderings, one core;
 // 2. over UDP on loopback: a worker thread sends the packets as fast as the collector keeps up (flow control
@@ -49,7 +50,7 @@ function packets(): Buffer[] {
 const SENDER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { createSocket } = require('node:dgram');
-const { port, total, window, done, pk, per } = workerData;
+const { port, total, window, done, pk, per, rate } = workerData;
 const ack = new Int32Array(done);
 const sock = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
 sock.connect(port, '127.0.0.1', async () => {
@@ -63,8 +64,13 @@ sock.connect(port, '127.0.0.1', async () => {
     }
     if (pending === 0) resolve();
   });
+  const t0 = performance.now();
   while (sent < total) {
-    while (sent - Atomics.load(ack, 0) > window) Atomics.wait(ack, 1, 0, 1);
+    if (rate) {
+      // Paced: each burst leaves when its first record is due at \`rate\` records a second, whatever the collector does.
+      const wait = t0 + (sent / rate) * 1000 - performance.now();
+      if (wait > 0) Atomics.wait(ack, 1, 0, wait);
+    } else while (sent - Atomics.load(ack, 0) > window) Atomics.wait(ack, 1, 0, 1);
     await burst();
   }
   sock.close();
@@ -97,17 +103,30 @@ async function main(): Promise<void> {
 
   if (process.env.IPFIX_BENCH_DECODER_ONLY) return;
   // 2. Over UDP, into an Ingestor.
+  const paced = Number(process.env.IPFIX_PACED_RATE ?? 500_000);
+  if (process.env.IPFIX_BENCH_DUCKDB_ONLY) {
+    await viaDuckDb(events);
+    if (paced) await viaDuckDb(events, paced);
+    return;
+  }
   const counting = { engine: 'count', records: 0, writeDay: async (b: DayBatch) => void (counting.records += b.records.length + (b.nat ?? []).reduce((n, c) => n + c.n, 0)) };
   await viaUdp('collector → Ingestor → counting store', counting as unknown as Store, () => counting.records, events);
+  await viaDuckDb(events);
+  // The target's own terms: a sender at 500 k events/s that does not wait for us; all must be stored.
+  if (paced) await viaDuckDb(events, paced);
+}
+
+async function viaDuckDb(events: number, rate = 0): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'wi-ipfix-bench-'));
-  const store = await DuckDbStore.open(dir);
+  const store = await DuckDbStore.open(dir, process.env.IPFIX_DUCKDB_THREADS ? { threads: Number(process.env.IPFIX_DUCKDB_THREADS) } : {});
   let stored = 0;
   const wrapped = Object.create(store) as Store;
   wrapped.writeDay = async (b: DayBatch) => {
     await store.writeDay(b);
     stored += b.records.length + (b.nat ?? []).reduce((n, c) => n + c.n, 0);
   };
-  await viaUdp('collector → Ingestor → DuckDB (committed)', wrapped, () => stored, events, async () => store.checkpoint());
+  const what = rate ? `sender paced at ${rate.toLocaleString('en')}/s → collector → DuckDB (committed)` : 'collector → Ingestor → DuckDB (committed)';
+  await viaUdp(what, wrapped, () => stored, events, async () => store.checkpoint(), rate);
   const st = await store.stats();
   const natRows = st.days.reduce((a, d) => a + (d.rows.nat ?? 0), 0);
   console.log(`  DuckDB holds ${natRows.toLocaleString('en')} NAT rows, ${(st.totalBytes / natRows).toFixed(1)} B/event on disk (raw renderings included)`);
@@ -116,7 +135,11 @@ async function main(): Promise<void> {
   else rmSync(dir, { recursive: true, force: true });
 }
 
-async function viaUdp(what: string, store: Store, storedCount: () => number, events: number, finish?: () => Promise<void>): Promise<void> {
+/**
+ * `rate` (records/s): the sender is paced at that rate instead of following the collector (no flow control,
+ * as a router sends); what the socket cannot take is lost in the kernel and reported.
+ */
+async function viaUdp(what: string, store: Store, storedCount: () => number, events: number, finish?: () => Promise<void>, rate = 0): Promise<void> {
   const ing = new Ingestor(store, ipfixText, { source: 'bench', clock: (r) => makeClock({ reference: r }) });
   const col = await createIpfixCollector({ host: '127.0.0.1', port: 0, ingestorFor: () => ing, recvBufferSize: 4 << 20 });
   const done = new SharedArrayBuffer(8);
@@ -125,17 +148,26 @@ async function viaUdp(what: string, store: Store, storedCount: () => number, eve
   // whatever the collector asks for), and at most 600 000 decoded but not yet stored (a second's worth).
   const window = Number(process.env.IPFIX_WINDOW ?? 40_000);
   const t0 = performance.now(), c0 = process.cpuUsage();
-  const worker = new Worker(SENDER, { eval: true, workerData: { port: col.address().port, total: events, window, done, pk: PACKETS, per: PER_PACKET } });
+  const worker = new Worker(SENDER, { eval: true, workerData: { port: col.address().port, total: events, window, done, pk: PACKETS, per: PER_PACKET, rate } });
   const timer = setInterval(() => {
-    const d = Math.min(col.status().totals.records, storedCount() + Number(process.env.IPFIX_STORE_LEAD ?? 600_000));
+    // What the socket has given up (the worker's shared counter: current even while this thread appends).
+    const d = Math.min(col.datagramsRead() * PER_PACKET, storedCount() + Number(process.env.IPFIX_STORE_LEAD ?? 600_000));
     Atomics.store(ack, 0, d);
     Atomics.notify(ack, 1);
   }, 2);
   // As the server's Router does: a live flush a second commits what the collector gathered.
   const flusher = setInterval(() => void ing.flush(false).catch(() => undefined), 1000);
   const sent: number = await new Promise((r) => worker.once('message', r));
+  const sentS = (performance.now() - t0) / 1000;
   const deadline = Date.now() + 120_000;
-  while (col.status().totals.records < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  let read = -1, readSince = Date.now();
+  while (col.status().totals.records < sent && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (!rate) continue;
+    // Paced: datagrams the kernel dropped never come; stop once reading stopped and everything read is decoded.
+    if (col.datagramsRead() !== read) (read = col.datagramsRead()), (readSince = Date.now());
+    else if (Date.now() - readSince > 500 && col.status().totals.records >= read * PER_PACKET) break;
+  }
   await ing.flush();
   const f0 = performance.now();
   if (finish) await finish();
@@ -150,5 +182,6 @@ async function viaUdp(what: string, store: Store, storedCount: () => number, eve
   console.log(`${what}: ${storedCount().toLocaleString('en')} of ${sent.toLocaleString('en')} NAT events stored in ${s.toFixed(2)} s = ` +
     `${Math.round(storedCount() / s).toLocaleString('en')} NAT events/s end to end (main thread ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s)` +
     (finish ? `; the final checkpoint took ${finishS.toFixed(2)} s of it` : '') +
-    (lost ? `; ${lost.toLocaleString('en')} lost in the kernel` : ''));
+    (rate ? `; the sender took ${sentS.toFixed(2)} s (${Math.round(sent / sentS).toLocaleString('en')}/s), the last event was stored ${(s - finishS - sentS).toFixed(2)} s after its last datagram` : '') +
+    (lost || rate ? `; ${lost.toLocaleString('en')} lost in the kernel` : ''));
 }

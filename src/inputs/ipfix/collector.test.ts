@@ -77,6 +77,7 @@ describe('IPFIX collector over UDP', () => {
       assert.match(lines[0]!, /^ipfix exporter=127\.0\.0\.1 domain=1 template=256 profile=rfc8158 natEvent=4 proto=6 src=10\.1\.2\.3:51234 xsrc=203\.0\.113\.5:40123 /);
       const st = col.status();
       assert.equal(st.unclaimed, 1);
+      assert.equal(col.datagramsRead(), 4, 'every datagram off the socket, garbage included');
       assert.equal(st.exporters['127.0.0.1']!.packets, 3);
       assert.equal(st.exporters['127.0.0.1']!.badVersion, 1);
       assert.equal(st.exporters['127.0.0.1']!.truncated, 1);

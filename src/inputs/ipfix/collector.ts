@@ -57,6 +57,11 @@ export interface IpfixCollector {
   readonly socket?: Socket;
   address(): AddressInfo;
   status(): IpfixCollectorStatus;
+  /**
+   * Datagrams read off the socket so far. In worker mode a counter in shared memory, current even while this
+   * thread is busy (status() follows the worker's reports, every 256 datagrams or 20 ms when this thread is free).
+   */
+  datagramsRead(): number;
   close(): Promise<void>;
 }
 
@@ -99,7 +104,9 @@ export async function createIpfixCollector(opts: IpfixCollectorOptions): Promise
   const drop: Emit = () => void unclaimed++;
 
   const sock = createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: opts.recvBufferSize ?? 8 << 20 });
+  let read = 0;
   sock.on('message', (msg, rinfo) => {
+    read++;
     const received: Micros = Date.now() * 1000;
     let ing: Ingestor | undefined;
     try {
@@ -123,6 +130,7 @@ export async function createIpfixCollector(opts: IpfixCollectorOptions): Promise
   return {
     socket: sock,
     address: () => sock.address(),
+    datagramsRead: () => read,
     status: () => {
       const a = sock.address();
       const t = dec.totals();
@@ -210,8 +218,9 @@ async function workerCollector(opts: IpfixCollectorOptions): Promise<IpfixCollec
     });
   });
   const firstSeen = new Set<string>();
+  const read = new Int32Array(new SharedArrayBuffer(4));
   const init: DecodeWorkerInit = {
-    decoder, profile: profile as DecodeWorkerInit['profile'], host, port,
+    decoder, profile: profile as DecodeWorkerInit['profile'], host, port, read,
     recvBufferSize: recvBufferSize ?? 8 << 20, sweepMs: sweepMs ?? 10_000, maxHeld: maxHeldPackets ?? 1024,
   };
   worker.postMessage({ type: 'init', init } satisfies ToWorker);
@@ -225,6 +234,7 @@ async function workerCollector(opts: IpfixCollectorOptions): Promise<IpfixCollec
 
   return {
     address: () => bound,
+    datagramsRead: () => Atomics.load(read, 0),
     status: () => {
       const { exporters: _e, refused, ...t } = totals;
       return { address: bound.address, port: bound.port, unclaimed, storeErrors, lastStoreError, refused, overload, totals: t, exporters };

@@ -24,6 +24,8 @@ export interface DecodeWorkerInit {
   sweepMs: number;
   /** Datagrams of an exporter held while the main thread says which source claims it (at most). */
   maxHeld: number;
+  /** Shared counter of datagrams read off the socket (IpfixCollector.datagramsRead). */
+  read: Int32Array;
 }
 
 export type ToWorker =
@@ -111,8 +113,11 @@ function flush(error?: string): void {
   parentPort!.postMessage(res, transfer);
 }
 
+let read: Int32Array | undefined;
+
 function onDatagram(msg: Buffer, exporter: string): void {
   const received: Micros = Date.now() * 1000;
+  Atomics.add(read!, 0, 1);
   try {
     const claim = claims.get(exporter);
     if (claim !== undefined) return decode(msg, exporter, claim, received);
@@ -136,6 +141,7 @@ parentPort!.on('message', (m: ToWorker) => {
     // was about half of this thread's time.
     dec = new IpfixDecoder({ ...i.decoder, profileFor: profileLookup(i.profile), evidence: 'bytes', rows: true });
     maxHeld = i.maxHeld;
+    read = i.read;
     const s = createSocket({ type: i.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: i.recvBufferSize });
     s.on('message', (msg, rinfo) => onDatagram(msg, rinfo.address));
     s.once('error', (e) => parentPort!.postMessage({ type: 'error', message: e.message } satisfies FromWorker));
