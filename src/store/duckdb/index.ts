@@ -289,9 +289,7 @@ export class DuckDbStore implements Store {
       rmSync(`${tmp}.wal`, { force: true });
       const rg = this.opts.rowGroupSize ?? ROW_GROUP_SIZE;
       await this.w.run(`ATTACH '${tmp}' AS compact_tmp (STORAGE_VERSION 'v1.2.0', ROW_GROUP_SIZE ${rg})`);
-      // A compaction is a whole-day rewrite that nothing waits on: it gets every core (see `threads`).
-      const threads = this.opts.threads ?? 1;
-      if (cpus().length > threads) await this.w.run(`SET threads = ${cpus().length}`);
+      await this.allCores(true); // a whole-day rewrite that nothing waits on (see `threads`)
       try {
         for (const kind of Object.keys(TABLES_KINDS) as Kind[]) {
           await this.w.run(ddl(kind, 'compact_tmp'));
@@ -308,7 +306,7 @@ export class DuckDbStore implements Store {
         rmSync(tmp, { force: true });
         throw e;
       } finally {
-        await this.w.run(`SET threads = ${threads}`);
+        await this.allCores(false);
       }
       await this.w.run('DETACH compact_tmp');
       this.forgetStatements();
@@ -919,8 +917,19 @@ export class DuckDbStore implements Store {
   /** Flushes every attached day to its file (DuckDB otherwise keeps recent writes in the WAL). */
   async checkpoint(): Promise<void> {
     await this.serialWrite(async () => {
-      for (const d of this.attached.values()) await this.w.run(`CHECKPOINT ${d.alias}`);
+      await this.allCores(true); // an explicit checkpoint is waited for: every core (see `threads`)
+      try {
+        for (const d of this.attached.values()) await this.w.run(`CHECKPOINT ${d.alias}`);
+      } finally {
+        await this.allCores(false);
+      }
     });
+  }
+
+  /** DuckDB's threads raised to every core (on), or back to `threads` (off). */
+  private async allCores(on: boolean): Promise<void> {
+    const threads = this.opts.threads ?? 1;
+    if (cpus().length > threads) await this.w.run(`SET threads = ${on ? cpus().length : threads}`);
   }
 
   async close(): Promise<void> {
