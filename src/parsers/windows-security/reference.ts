@@ -12,6 +12,7 @@ import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { base } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
+import { parseIso } from './index.ts'; // the stamp reader is shared: the reference is about reading the JSON
 
 export const referenceParser: Parser = {
   name: 'windows-security',
@@ -200,48 +201,4 @@ function resolve(ev: Event, msg: Message, ctx: ParseContext): ResolvedTime | und
     }
   }
   return msg.header?.stamp;
-}
-
-/** Two ASCII digits at i → their value, or -1. */
-function d2(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 48, b = s.charCodeAt(i + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-type IsoFields = { year: number; month: number; day: number; hour: number; minute: number; second: number; micros: number };
-
-/**
- * "2021-05-07T21:36:19.887424400Z", "2016-10-06 01:50:49.420927 UTC", "2024-01-01 10:00:00", "…+01:00": exactly
- * /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: ?(Z|UTC|[+-]\d{2}:?\d{2}))?$/, read by hand.
- */
-export function parseIso(s: string): { fields: IsoFields; offset?: number } | undefined {
-  const n = s.length;
-  if (n > 40 || n < 19) return undefined;
-  const y1 = d2(s, 0), y2 = d2(s, 2), month = d2(s, 5), day = d2(s, 8), hour = d2(s, 11), minute = d2(s, 14), second = d2(s, 17);
-  const sep = s.charCodeAt(10);
-  if ((y1 | y2 | month | day | hour | minute | second) < 0 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 ||
-      (sep !== 84 && sep !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  let i = 19;
-  let micros = 0;
-  if (s.charCodeAt(i) === 46) { // fraction: 1-9 digits, ns digits truncated (still that µs)
-    let k = 0;
-    i++;
-    for (let d: number; k < 9 && (d = s.charCodeAt(i) - 48) >= 0 && d <= 9; i++, k++) if (k < 6) micros = micros * 10 + d;
-    if (k === 0) return undefined;
-    for (let m = k; m < 6; m++) micros *= 10;
-  }
-  const fields = { year: y1 * 100 + y2, month, day, hour, minute, second, micros };
-  if (fields.month < 1 || fields.month > 12 || fields.day < 1 || fields.day > 31 || fields.hour > 23 || fields.minute > 59 || fields.second > 60) return undefined;
-  if (i === n) return { fields };
-  // Zone: optional space, then Z, UTC or ±hh[:]mm, then the end.
-  if (s.charCodeAt(i) === 32) i++;
-  const c = s.charCodeAt(i);
-  if (c === 90 && i + 1 === n) return { fields, offset: 0 };
-  if (c === 85 && i + 3 === n && s.charCodeAt(i + 1) === 84 && s.charCodeAt(i + 2) === 67) return { fields, offset: 0 };
-  if (c !== 43 && c !== 45) return undefined;
-  const oh = d2(s, i + 1);
-  const colon = s.charCodeAt(i + 3) === 58 ? 1 : 0;
-  const om = d2(s, i + 3 + colon);
-  if (oh < 0 || om < 0 || i + 5 + colon !== n) return undefined;
-  return { fields, offset: (c === 45 ? -1 : 1) * (oh * 60 + om) };
 }
