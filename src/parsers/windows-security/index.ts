@@ -22,7 +22,7 @@ export default windowsSecurity;
 const MAX_LINE = 256 * 1024;
 
 /** Logon types (4624 LogonType): what each means for "who was at which machine". */
-const LOGON_TYPES: Record<string, { event: SessionEvent; how: string } | string> = {
+export const LOGON_TYPES: Record<string, { event: SessionEvent; how: string } | string> = {
   '2': { event: 'login', how: 'windows interactive' },
   '10': { event: 'login', how: 'windows remote-interactive' },
   '11': { event: 'login', how: 'windows cached-interactive' },
@@ -38,8 +38,8 @@ const LOGON_TYPES: Record<string, { event: SessionEvent; how: string } | string>
 };
 
 /** Accounts that are the system itself, never a person. */
-const SYSTEM_USERS = new Set(['system', 'local service', 'network service', 'anonymous logon', 'iusr']);
-const SYSTEM_DOMAINS = new Set(['nt authority', 'nt service', 'window manager', 'font driver host', 'nt virtual machine']);
+export const SYSTEM_USERS = new Set(['system', 'local service', 'network service', 'anonymous logon', 'iusr']);
+export const SYSTEM_DOMAINS = new Set(['nt authority', 'nt service', 'window manager', 'font driver host', 'nt virtual machine']);
 
 interface Event {
   id: string;

@@ -12,7 +12,8 @@ import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { base } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
-import { parseIso } from './index.ts'; // the stamp reader is shared: the reference is about reading the JSON
+// The stamp reader and the logon-type and account tables are shared: the reference is about reading the JSON.
+import { LOGON_TYPES, parseIso, SYSTEM_DOMAINS, SYSTEM_USERS } from './index.ts';
 
 export const referenceParser: Parser = {
   name: 'windows-security',
@@ -27,25 +28,6 @@ const MAX_LINE = 256 * 1024;
 
 type Obj = Record<string, unknown>;
 
-/** Logon types (4624 LogonType): what each means for "who was at which machine". */
-const LOGON_TYPES: Record<string, { event: SessionEvent; how: string } | string> = {
-  '2': { event: 'login', how: 'windows interactive' },
-  '10': { event: 'login', how: 'windows remote-interactive' },
-  '11': { event: 'login', how: 'windows cached-interactive' },
-  '12': { event: 'login', how: 'windows cached-remote-interactive' },
-  '3': { event: 'auth', how: 'windows network' },
-  '8': { event: 'auth', how: 'windows network-cleartext' },
-  '7': { event: 'auth', how: 'windows unlock' },
-  '13': { event: 'auth', how: 'windows cached-unlock' },
-  '0': 'system logon (logon type 0)',
-  '4': 'batch or service logon (not a person at a machine)',
-  '5': 'batch or service logon (not a person at a machine)',
-  '9': 'NewCredentials logon (runas /netonly: the same user with other credentials)',
-};
-
-/** Accounts that are the system itself, never a person. */
-const SYSTEM_USERS = new Set(['system', 'local service', 'network service', 'anonymous logon', 'iusr']);
-const SYSTEM_DOMAINS = new Set(['nt authority', 'nt service', 'window manager', 'font driver host', 'nt virtual machine']);
 
 interface Event {
   id: string;
