@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { brotliCompressSync, deflateRawSync } from 'node:zlib';
-import { decodeChunk, encodeChunk, encodeChunkSync } from './raw-archive.ts';
+import { decodeChunk, encodeChunk, LineChunk } from './raw-archive.ts';
 
 const lines = [
   '[1795962131.123456]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=10.0.0.1 dst=198.51.100.7 sport=51234 dport=443 [UNREPLIED]',
@@ -13,14 +13,32 @@ const lines = [
 ];
 const received = [1_795_962_131_000_000, 1_795_962_131_000_000, 1_795_962_131_500_001, 1_795_962_132_000_000, 1_795_962_131_999_999, 0];
 
-test('raw chunks round-trip every line exactly, with its receive time', async () => {
-  for (const data of [encodeChunkSync({ lines, received }), await encodeChunk({ lines, received })]) {
+/** A LineChunk of the lines: as text, or (ASCII lines) as bytes, as bulk ingest's fast path adds them. */
+function lineChunk(asBytes: boolean): LineChunk {
+  const c = new LineChunk();
+  lines.forEach((l, i) => {
+    const b = Buffer.from(l, 'utf8');
+    if (asBytes && b.length === l.length) c.addAscii(b, 0, b.length, received[i]!);
+    else c.add(l, received[i]!);
+  });
+  return c;
+}
+
+test('raw chunks round-trip every line exactly, with its receive time, whichever way they were built', async () => {
+  for (const data of [await encodeChunk({ lines, received }), lineChunk(false).encode(), lineChunk(true).encode()]) {
     const back = decodeChunk(data);
     assert.deepEqual(back.lines, lines);
     assert.deepEqual(back.received, received);
   }
-  const empty = decodeChunk(encodeChunkSync({ lines: [], received: [] }));
-  assert.deepEqual(empty, { lines: [], received: [] });
+  assert.deepEqual(decodeChunk(new LineChunk().encode()), { lines: [], received: [] });
+  assert.deepEqual(decodeChunk(await encodeChunk({ lines: [], received: [] })), { lines: [], received: [] });
+});
+
+test('a LineChunk grows past its first buffer (long lines, multi-byte text)', () => {
+  const long = ['x'.repeat(100_000), 'é'.repeat(40_000), '𝔘'.repeat(20_000)];
+  const c = new LineChunk();
+  for (const l of long) c.add(l, 1);
+  assert.deepEqual(decodeChunk(c.encode()).lines, long);
 });
 
 test('chunks written by earlier versions still read: JSON documents, brotli or raw deflate', () => {

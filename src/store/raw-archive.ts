@@ -25,11 +25,6 @@ export async function encodeChunk(chunk: RawChunk): Promise<Buffer> {
   return compressAsync(chunkDocument(chunk), BROTLI);
 }
 
-/** The same, on the calling thread (ingest workers compress their own lines). */
-export function encodeChunkSync(chunk: RawChunk): Buffer {
-  return brotliCompressSync(chunkDocument(chunk), BROTLI);
-}
-
 /**
  * Brotli quality 1 with a 64 KiB window. A 256-line chunk of conntrack lines is ~48 KiB, so a larger window
  * buys nothing, while each call would allocate (and page-fault) the default 4 MiB one. Measured on 100 k

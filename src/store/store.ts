@@ -23,7 +23,7 @@ export interface DayBatch {
   lines: string[];
   /** Receive time of each line, UTC µs. */
   received: Micros[];
-  /** The lines already compressed (src/store/raw-archive.ts encodeChunkSync), in order. */
+  /** The lines already compressed (src/store/raw-archive.ts LineChunk), in order. */
   chunks?: { data: Uint8Array; lines: number }[];
   /** Records with the position of the line they came from. */
   records: { rec: WhowasRecord; line: number }[];
