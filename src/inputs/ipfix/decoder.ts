@@ -604,6 +604,7 @@ export class IpfixDecoder {
         }
         res.ts = ok(f.tObs) ? f.tObs : ok(ctx.exportUs) ? ctx.exportUs : ctx.received;
         res.skip = SKIP.options;
+        res.row = false;
       } else {
         // Uptime-relative times (v9 FIRST/LAST_SWITCHED, IPFIX flowStart/EndSysUpTime) → absolute; rendered
         // as start= / end= below so the text stays self-contained.
