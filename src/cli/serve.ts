@@ -68,7 +68,9 @@ export async function run(argv: string[]): Promise<number> {
     });
     const c = ipfix;
     closers.push(() => c.close());
-    console.log(`ipfix/netflow v9 udp on ${cfg.ipfix.host}:${c.status().port}`);
+    const nice = c.status().receiveNice;
+    console.log(`ipfix/netflow v9 udp on ${cfg.ipfix.host}:${c.status().port}` +
+      (nice !== null && nice >= 0 ? ' (the receiving thread could not raise its priority: run as root or with CAP_SYS_NICE to keep bursts from being lost)' : ''));
   }
   const status = () => ({ sources: router.status(), ...(ipfix ? { ipfix: ipfix.status() } : {}) });
   const http = await startHttp({ store, tokens, router, dataDir: cfg.data, started: Date.now(), config: cfg, status }, cfg.http.host, cfg.http.port);

@@ -3,6 +3,7 @@
 // evidence, NAT rows in columns) per claiming source. The main thread only appends finished batches to the
 // store, so a commit that appends for half a second never stops the socket being read. See collector.ts.
 import { createSocket, type Socket } from 'node:dgram';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { DayBatcher, emptyStats, type IngestStats } from '../../ingest/batch.ts';
 import type { Micros } from '../../records/record.ts';
@@ -26,6 +27,8 @@ export interface DecodeWorkerInit {
   maxHeld: number;
   /** Shared counter of datagrams read off the socket (IpfixCollector.datagramsRead). */
   read: Int32Array;
+  /** Nice value to ask for (IpfixCollectorOptions.receiveNice). */
+  nice: number;
 }
 
 export type ToWorker =
@@ -35,7 +38,7 @@ export type ToWorker =
   | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready'; address: string; port: number; family: string }
+  | { type: 'ready'; address: string; port: number; family: string; nice: number }
   | { type: 'error'; message: string }
   | { type: 'claim'; exporter: string }
   | DecodeResult
@@ -115,6 +118,23 @@ function flush(error?: string): void {
 
 let read: Int32Array | undefined;
 
+/**
+ * This thread's nice value, lowered to `nice` when allowed (on Linux priority is per thread: pid 0 is the
+ * calling thread). Without the right (not root, no CAP_SYS_NICE) the thread keeps what it has.
+ */
+function threadNice(nice: number): number {
+  try {
+    if (nice !== 0) setPriority(0, nice);
+  } catch {
+    // EACCES: not allowed to raise the priority; the status reports the value kept.
+  }
+  try {
+    return getPriority(0);
+  } catch {
+    return 0;
+  }
+}
+
 function onDatagram(msg: Buffer, exporter: string): void {
   const received: Micros = Date.now() * 1000;
   Atomics.add(read!, 0, 1);
@@ -150,7 +170,7 @@ parentPort!.on('message', (m: ToWorker) => {
       s.on('error', (e) => flush(`socket: ${e.message}`)); // after bind (rare on UDP): reported, never fatal
       const a = s.address();
       sock = s;
-      parentPort!.postMessage({ type: 'ready', address: a.address, port: a.port, family: a.family } satisfies FromWorker);
+      parentPort!.postMessage({ type: 'ready', address: a.address, port: a.port, family: a.family, nice: threadNice(i.nice) } satisfies FromWorker);
     });
     setInterval(() => dec.sweep(Date.now() * 1000), i.sweepMs).unref();
     return;
