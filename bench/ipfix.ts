@@ -5,9 +5,12 @@
 // 1. decoder alone: prebuilt IPFIX packets (RFC 8158 NAT44 session create/delete, 41 records per packet) →
 //    records + text renderings, one core;
 // 2. over UDP on loopback: a worker thread sends the packets as fast as the collector keeps up (flow control
-//    on what is stored, so the kernel drops nothing), collector → Ingestor.addDecoded → store:
-//    a) a store that only counts (the input path's own cost), b) the real DuckDB store in a temp folder
-//    (committed: flushed and checkpointed). Every NAT event must arrive and be stored.
+//    on the datagrams the socket gave up and on what is stored, so the kernel drops nothing), collector →
+//    decode worker → Ingestor.addEncoded → store: a) a store that only counts (the input path's own cost),
+//    b) the real DuckDB store in a temp folder (committed: flushed and checkpointed). Every NAT event must
+//    arrive and be stored.
+// 3. the same into DuckDB with the sender paced at IPFIX_PACED_RATE and not waiting, as a router sends: what
+//    the kernel drops is reported, with how long after the last datagram the last event was stored.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
