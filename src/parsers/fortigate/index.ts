@@ -47,6 +47,30 @@ function fieldId(s: string, a: number, len: number): number {
   return id2 >= 0 && s.startsWith(NAMES[id2]!, a) ? id2 : -1;
 }
 
+// The names as code units (id * 16 …) for fieldIdAt, which reads the line from U16.
+const NAME_UNITS = new Uint16Array(NF * 16);
+NAMES.forEach((name, id) => {
+  for (let i = 0; i < name.length; i++) NAME_UNITS[id * 16 + i] = name.charCodeAt(i);
+});
+
+/** fieldId over the code units u[a, a+len): the same candidates, compared unit by unit. */
+function fieldIdAt(u: Uint16Array, a: number, len: number): number {
+  if (len === 0 || len >= 32) return -1;
+  const c = u[a]!;
+  if (c >= 128) return -1;
+  const k = len * 128 + c;
+  const id = CAND1[k]!;
+  if (id < 0) return -1;
+  if (same(u, a, len, id)) return id;
+  const id2 = CAND2[k]!;
+  return id2 >= 0 && same(u, a, len, id2) ? id2 : -1;
+}
+/** u[a, a+len) is name `id` (of that length). */
+function same(u: Uint16Array, a: number, len: number, id: number): boolean {
+  for (let i = 1, o = id * 16; i < len; i++) if (u[a + i] !== NAME_UNITS[o + i]) return false;
+  return true;
+}
+
 /** Set by token(): the text at the position it was given was a bare word (no '='), not a token. */
 let bare = false;
 
@@ -130,7 +154,7 @@ export function scan(s: string): number {
     while (c !== 61 && c !== 32) c = u[++p]!;
     if (p >= n) break; // no '=' before the end
     if (c === 32) continue; // a bare word
-    const id = fieldId(s, ka, p - ka);
+    const id = fieldIdAt(u, ka, p - ka);
     let va: number, vb: number;
     c = u[++p]!;
     if (c === 34 && p < n) {
