@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NatRecord, PortBlockRecord } from '../../records/record.ts';
 import { badInputs, checkExpected, contextFor, lineHelpers, readTestdata, runFile, testdataFiles } from '../testing.ts';
-import { juniperSrx } from './index.ts';
+import { juniperSrx, sdFieldsFast, sdFieldsSlowly, useReferenceScan } from './index.ts';
 
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2025, 5, 1) * 1000 });
 const at = (...a: [number, number, number, number, number, number]) => Date.UTC(...a) * 1000;
@@ -115,4 +115,65 @@ describe('juniper-srx: bad input is unparsed with a reason, never a throw', () =
       assert.equal(o.records[0]!.raw, line);
     });
   }
+});
+
+describe('juniper-srx: the fast structured-data reader reads what the reference reads', () => {
+  let seed = 11;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const noise = [' ', '=', '"', '\\', '[', ']', 'a', '1', '0', '.', ':', '-', '\t', 'é', '\uD800', '\u013D', '\u0000', '="'];
+  const mangle = (l: string) => {
+    const a = [...l];
+    for (let k = 1 + rnd(4); k > 0; k--) {
+      const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
+      if (rnd(2)) a.splice(i, 0, c);
+      else a.splice(i, 1);
+    }
+    return a.join('');
+  };
+  /** One code unit replaced by a nearby one (flipped low bit), or by a quote, '=', space, backslash or bracket. */
+  const flip = (l: string) => {
+    const i = rnd(l.length);
+    const c = rnd(2) ? String.fromCharCode(l.charCodeAt(i) ^ (1 << rnd(7))) : ' ="\\]['[rnd(6)]!;
+    return l.slice(0, i) + c + l.slice(i + 1);
+  };
+  const lines = testdataFiles(juniperSrx).flatMap((p) => readTestdata(juniperSrx, p).messages);
+  const sdLines = lines.filter((l) => l.includes('="'));
+  const escaped = (l: string) => l.replace('protocol-id="', 'protocol-id="\\').replace('source-port="', 'source-port="\\\\')
+    .replace('packets-from-server="0"', 'packets-from-server="\\0"').replace('source-address="', 'source-address="a\\"b\\]c ');
+  const texts = [
+    ...lines,
+    ...lines.flatMap((l) => Array.from({ length: 40 }, () => mangle(l))),
+    ...lines.flatMap((l) => Array.from({ length: 20 }, () => flip(flip(l)))),
+    ...sdLines.flatMap((l) => Array.from({ length: l.length }, (_, i) => l.slice(0, i))), // every truncation
+    ...sdLines.map(escaped), ...sdLines.map((l) => l.replace(/ source-address="([^"]*)"/, ' source-address="$1\\\\"')),
+    ...sdLines.map((l) => l.replace(/ source-port="(\d+)"/, ' source-port="$1\\\\\\"')),
+    ...sdLines.map((l) => l.replaceAll('" ', '"   ')), ...sdLines.map((l) => l.replaceAll('"', '\\"')),
+    ...sdLines.map((l) => l.replace('packets-from-server="0"', 'packets-from-server="00"')), ...sdLines.map((l) => l.replace(']', ' x="1"]')),
+    ...sdLines.map((l) => l.replace(/protocol-id="\d+"/, 'protocol-id="1234567890123456"')), ...sdLines.map((l) => `${l}=`), ...sdLines.map((l) => `${l}="`),
+  ];
+  /** The structured data of a line as parse() would hand it over: from its first '[' (and every mangled copy's). */
+  const sds = [...texts.map((l) => l.slice(Math.max(0, l.indexOf('[')))), '', '[', '[a="', '[a=""]', '[junos@1 a="\\"', '[a="x" b="\\\\" c="y"]',
+    `[junos@1 x="${'y'.repeat(5000)}" protocol-id="6"]`];
+  test('the same Fields (or reason) on testdata structured data and mangled copies', () => {
+    let read = 0;
+    for (const sd of sds) {
+      const slow = sdFieldsSlowly(sd);
+      assert.deepEqual(sdFieldsFast(sd), slow, sd);
+      if (typeof slow !== 'string' && slow.src) read++;
+    }
+    assert.ok(read > sdLines.length, `${read} read`);
+  });
+  test('the same outcome through parseMessage as with the reference reader, on the same lines', () => {
+    const outcomes = (on: boolean) => {
+      useReferenceScan(on);
+      try {
+        return texts.map((l) => one(l));
+      } finally {
+        useReferenceScan(false);
+      }
+    };
+    const ref = outcomes(true), fast = outcomes(false);
+    for (let i = 0; i < texts.length; i++) assert.deepEqual(fast[i], ref[i], texts[i]);
+    assert.ok(fast.filter((o) => o.status === 'records').length >= lines.length / 2); // not a comparison of nothing
+  });
 });
