@@ -151,3 +151,43 @@ export function lineHelpers<R extends WhowasRecord = WhowasRecord>(parser: Parse
   };
   return { one, rec };
 }
+
+/**
+ * Deterministic edits of lines for the differential tests of a fast reader against the reference it replaced:
+ * `mangle` inserts `noise` or deletes code points (1 to maxEdits edits), `flip` replaces one code unit by a
+ * nearby one (a flipped low bit) or by one of `flipTo`. The same seed gives the same lines.
+ */
+export function lineMangler(seed: number, noise: readonly string[], flipTo: string, maxEdits: number) {
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  return {
+    rnd,
+    mangle(l: string): string {
+      const a = [...l];
+      for (let k = 1 + rnd(maxEdits); k > 0; k--) {
+        const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
+        if (rnd(2)) a.splice(i, 0, c);
+        else a.splice(i, 1);
+      }
+      return a.join('');
+    },
+    flip(l: string): string {
+      if (!l.length) return l;
+      const i = rnd(l.length);
+      const c = rnd(2) ? String.fromCharCode(l.charCodeAt(i) ^ (1 << rnd(7))) : flipTo[rnd(flipTo.length)]!;
+      return l.slice(0, i) + c + l.slice(i + 1);
+    },
+  };
+}
+
+/** Each line's outcome with a parser's reference reader switched on (`ref`), then with its fast one (`fast`). */
+export function referenceOutcomes<T>(useReference: (on: boolean) => void, lines: readonly string[], parse: (l: string) => T): { ref: T[]; fast: T[] } {
+  const run = (on: boolean) => {
+    useReference(on);
+    try {
+      return lines.map((l) => parse(l)); // one argument: parse may take optional ones
+    } finally {
+      useReference(false);
+    }
+  };
+  return { ref: run(true), fast: run(false) };
+}

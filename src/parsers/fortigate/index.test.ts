@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NatRecord } from '../../records/record.ts';
 import { parseMessage, type Outcome } from '../run.ts';
-import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../testing.ts';
+import { badInputs, checkExpected, contextFor, lineMangler, readTestdata, referenceOutcomes, runFile, testdataFiles } from '../testing.ts';
 import { fortigate, scan, scanSlowly, useReferenceScan, VA, VB } from './index.ts';
 
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2025, 5, 1) * 1000 });
@@ -108,26 +108,8 @@ describe('fortigate: bad input is unparsed with a reason, never a throw', () => 
 });
 
 describe('fortigate: the fast token scan reads what the slow one reads', () => {
-  let seed = 5;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
-  const noise = [' ', '=', '"', '\\', 'a', 'b', '  ', '\t', 'é', '\uD800', '\u013D', '\u0120', '\u0000'];
-  /** Insertions and deletions of the characters that matter to the tokenizer (and a few others). */
-  const mangle = (l: string) => {
-    const a = [...l];
-    for (let k = 1 + rnd(4); k > 0; k--) {
-      const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
-      if (rnd(2)) a.splice(i, 0, c);
-      else a.splice(i, 1);
-    }
-    return a.join('');
-  };
-  /** One code unit replaced by a nearby one (flipped low bit), or by a quote, space or '='. */
-  const flip = (l: string) => {
-    if (!l.length) return l;
-    const i = rnd(l.length);
-    const c = rnd(2) ? String.fromCharCode(l.charCodeAt(i) ^ (1 << rnd(7))) : ' ="'[rnd(3)]!;
-    return l.slice(0, i) + c + l.slice(i + 1);
-  };
+  // Insertions and deletions of the characters that matter to the reader (and a few others), and flips.
+  const { rnd, mangle, flip } = lineMangler(5, [' ', '=', '"', '\\', 'a', 'b', '  ', '\t', 'é', '\uD800', '\u013D', '\u0120', '\u0000'], ' ="', 4);
   const lines = testdataFiles(fortigate).flatMap((p) => readTestdata(fortigate, p).messages);
   const texts = [
     ...lines,
@@ -149,15 +131,7 @@ describe('fortigate: the fast token scan reads what the slow one reads', () => {
     }
   });
   test('the same outcome through parseMessage as with the reference scan, on the same lines', () => {
-    const outcomes = (on: boolean) => {
-      useReferenceScan(on);
-      try {
-        return texts.map((l) => one(l));
-      } finally {
-        useReferenceScan(false);
-      }
-    };
-    const ref = outcomes(true), fast = outcomes(false);
+    const { ref, fast } = referenceOutcomes(useReferenceScan, texts, one);
     for (let i = 0; i < texts.length; i++) assert.deepEqual(fast[i], ref[i], texts[i]);
     assert.ok(fast.filter((o) => o.status === 'records').length >= lines.length / 2); // not a comparison of nothing
   });

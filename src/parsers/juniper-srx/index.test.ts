@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NatRecord, PortBlockRecord } from '../../records/record.ts';
-import { badInputs, checkExpected, contextFor, lineHelpers, readTestdata, runFile, testdataFiles } from '../testing.ts';
+import { badInputs, checkExpected, contextFor, lineHelpers, lineMangler, readTestdata, referenceOutcomes, runFile, testdataFiles } from '../testing.ts';
 import { juniperSrx, sdFieldsFast, sdFieldsSlowly, useReferenceScan } from './index.ts';
 
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2025, 5, 1) * 1000 });
@@ -118,24 +118,8 @@ describe('juniper-srx: bad input is unparsed with a reason, never a throw', () =
 });
 
 describe('juniper-srx: the fast structured-data reader reads what the reference reads', () => {
-  let seed = 11;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
-  const noise = [' ', '=', '"', '\\', '[', ']', 'a', '1', '0', '.', ':', '-', '\t', 'é', '\uD800', '\u013D', '\u0000', '="'];
-  const mangle = (l: string) => {
-    const a = [...l];
-    for (let k = 1 + rnd(4); k > 0; k--) {
-      const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
-      if (rnd(2)) a.splice(i, 0, c);
-      else a.splice(i, 1);
-    }
-    return a.join('');
-  };
-  /** One code unit replaced by a nearby one (flipped low bit), or by a quote, '=', space, backslash or bracket. */
-  const flip = (l: string) => {
-    const i = rnd(l.length);
-    const c = rnd(2) ? String.fromCharCode(l.charCodeAt(i) ^ (1 << rnd(7))) : ' ="\\]['[rnd(6)]!;
-    return l.slice(0, i) + c + l.slice(i + 1);
-  };
+  // Insertions and deletions of the characters that matter to the reader (and a few others), and flips.
+  const { rnd, mangle, flip } = lineMangler(11, [' ', '=', '"', '\\', '[', ']', 'a', '1', '0', '.', ':', '-', '\t', 'é', '\uD800', '\u013D', '\u0000', '="'], ' ="\\][', 4);
   const lines = testdataFiles(juniperSrx).flatMap((p) => readTestdata(juniperSrx, p).messages);
   const sdLines = lines.filter((l) => l.includes('="'));
   const escaped = (l: string) => l.replace('protocol-id="', 'protocol-id="\\').replace('source-port="', 'source-port="\\\\')
@@ -164,15 +148,7 @@ describe('juniper-srx: the fast structured-data reader reads what the reference 
     assert.ok(read > sdLines.length, `${read} read`);
   });
   test('the same outcome through parseMessage as with the reference reader, on the same lines', () => {
-    const outcomes = (on: boolean) => {
-      useReferenceScan(on);
-      try {
-        return texts.map((l) => one(l));
-      } finally {
-        useReferenceScan(false);
-      }
-    };
-    const ref = outcomes(true), fast = outcomes(false);
+    const { ref, fast } = referenceOutcomes(useReferenceScan, texts, one);
     for (let i = 0; i < texts.length; i++) assert.deepEqual(fast[i], ref[i], texts[i]);
     assert.ok(fast.filter((o) => o.status === 'records').length >= lines.length / 2); // not a comparison of nothing
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NatRecord } from '../../records/record.ts';
 import { parseMessage, type Outcome } from '../run.ts';
-import { badInputs, checkExpected, contextFor, readTestdata, runFile, testdataFiles } from '../testing.ts';
+import { badInputs, checkExpected, contextFor, lineMangler, readTestdata, referenceOutcomes, runFile, testdataFiles } from '../testing.ts';
 import { KA, scan, scanSlowly, ulogd2, useReferenceScan, VA, VB } from './index.ts';
 
 const UTC = contextFor({ zone: 'UTC', reference: Date.UTC(2026, 10, 29, 14, 56) * 1000 });
@@ -148,24 +148,8 @@ describe('ulogd2: bad input is unparsed with a reason, never a throw', () => {
 });
 
 describe('ulogd2: the fast scan reads what the reference scan reads', () => {
-  let seed = 9;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
-  const noise = [' ', ',', ':', '{', '}', '[', ']', '"', '\\', '\t', '1', 'a', '\n', 'é', '\uD800', '\u0122', '\u0000'];
-  const mangle = (l: string) => {
-    const a = [...l];
-    for (let k = 1 + rnd(3); k > 0; k--) {
-      const i = rnd(a.length + 1), c = noise[rnd(noise.length)]!;
-      if (rnd(2)) a.splice(i, 0, c);
-      else a.splice(i, 1);
-    }
-    return a.join('');
-  };
-  /** One code unit replaced by a nearby one (flipped low bit), or by a quote, comma, brace or space. */
-  const flip = (l: string) => {
-    const i = rnd(l.length);
-    const c = rnd(2) ? String.fromCharCode(l.charCodeAt(i) ^ (1 << rnd(7))) : '",} :\\'[rnd(6)]!;
-    return l.slice(0, i) + c + l.slice(i + 1);
-  };
+  // Insertions and deletions of the characters that matter to the reader (and a few others), and flips.
+  const { rnd, mangle, flip } = lineMangler(9, [' ', ',', ':', '{', '}', '[', ']', '"', '\\', '\t', '1', 'a', '\n', 'é', '\uD800', '\u0122', '\u0000'], '",} :\\', 3);
   const positions = () => [...VA, ...VB, ...KA.map((k, i) => (VA[i]! >= 0 ? k : -1))];
   const lines = testdataFiles(ulogd2).flatMap((p) => readTestdata(ulogd2, p).messages).filter((l) => l.includes('{'));
   const texts = [
@@ -191,15 +175,7 @@ describe('ulogd2: the fast scan reads what the reference scan reads', () => {
     assert.ok(read > lines.length, `${read} objects read`);
   });
   test('the same outcome through parseMessage as with the reference scan, on the same lines', () => {
-    const outcomes = (on: boolean) => {
-      useReferenceScan(on);
-      try {
-        return texts.map((l) => one(l));
-      } finally {
-        useReferenceScan(false);
-      }
-    };
-    const ref = outcomes(true), fast = outcomes(false);
+    const { ref, fast } = referenceOutcomes(useReferenceScan, texts, one);
     for (let i = 0; i < texts.length; i++) assert.deepEqual(fast[i], ref[i], texts[i]);
     assert.ok(fast.filter((o) => o.status === 'records').length >= lines.length / 2); // not a comparison of nothing
   });
