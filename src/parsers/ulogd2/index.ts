@@ -5,6 +5,7 @@ import type { NatEvent, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { ip, natRecord, notOurs, num, parseIso, port, protoNumber } from '../families/nat-common.ts';
+import { CodeUnits, LITTLE_ENDIAN } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const ulogd2: Parser = {
@@ -43,7 +44,7 @@ for (const [name, id] of KEYS) {
   HASH_ID[h] = id;
 }
 
-// The same table as code units (name at h * 32, length HASH_LEN[h]) for keyIdAt, which reads the line from U16.
+// The same table as code units (name at h * 32, length HASH_LEN[h]) for keyIdAt, which reads the line's code units.
 const HASH_UNITS = new Uint16Array(64 * 32), HASH_LEN = new Int8Array(64).fill(-1);
 HASH_NAME.forEach((name, h) => {
   if (name === undefined) return;
@@ -71,24 +72,17 @@ const isWs = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
 // The line as UTF-16 code units in a reused buffer: reading a typed array is several times cheaper than
 // charCodeAt on the sliced string a syslog body is, and than an indexOf call per key (profile: most of the cost).
-let BUF = Buffer.alloc(2 * 4096), U16 = new Uint16Array(BUF.buffer, BUF.byteOffset, 4096);
-/** Uint16Array reads the platform's byte order; the buffer holds UTF-16LE. */
-const LE = new Uint16Array(Uint8Array.of(97, 0).buffer)[0] === 97;
+const UNITS = new CodeUnits();
 
 /**
- * scanSlowly over the code units in U16, each read once: the same answer and field positions (a test holds it
+ * scanSlowly over the line's code units, each read once: the same answer and field positions (a test holds it
  * to that). A '"' is written after the end: the quote searches need no bound, every other test checks p < n.
  */
 export function scan(s: string, p: number): boolean {
-  if (!LE) return scanSlowly(s, p);
+  if (!LITTLE_ENDIAN) return scanSlowly(s, p);
   VA.fill(-1);
   const n = s.length;
-  if (n + 1 > U16.length) {
-    BUF = Buffer.alloc(2 * (n + 1024));
-    U16 = new Uint16Array(BUF.buffer, BUF.byteOffset, n + 1024);
-  }
-  const u = U16;
-  BUF.write(s, 0, 'utf16le');
+  const u = UNITS.of(s, 1);
   u[n] = 34;
   let c = u[++p]!; // p <= n from here on: every loop stops at the '"' at n
   for (;;) {
