@@ -5,7 +5,6 @@ import type { NatEvent, Proto } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
 import type { ResolvedTime } from '../../time/types.ts';
 import { endpoint, findStamp, ip, natRecord, notOurs, num, numOf, portBlock, protoNumber, type Endpoint } from '../families/nat-common.ts';
-import { CodeUnits, LITTLE_ENDIAN } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
 
 export const juniperSrx: Parser = {
@@ -28,14 +27,6 @@ function kindOf(name: string): Kind | undefined {
   if (name.startsWith('RT_SRC_NAT_PBA_INTERIM')) return 'interim';
   return undefined;
 }
-
-/** Tests only: parse with sdFieldsSlowly (the reference reader) instead of sdFields, to compare whole results. */
-let reference = false;
-export function useReferenceScan(on: boolean): void {
-  reference = on;
-}
-/** Tests only: the fast structured-data reader. */
-export const sdFieldsFast = (sd: string): Fields | string => sdFields(sd);
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
   // The event name: RFC 5424 MSGID, or a token in the text (plain form "RT_FLOW_SESSION_CREATE: session created …",
@@ -72,7 +63,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
     if (b2 > 0 && s.indexOf('="', b2) > 0) sd = s.slice(b2);
   }
 
-  const f = sd !== undefined ? (reference ? sdFieldsSlowly(sd) : sdFields(sd)) : plainFields(s, namePos, kind);
+  const f = sd !== undefined ? sdFields(sd) : plainFields(s, namePos, kind);
   if (typeof f === 'string') return { unparsed: f };
 
   // Time: an RFC 5424 header is the device's; else the device's own stamp in the text before the name (a relay
@@ -93,14 +84,14 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
 
   if (kind === 'alloc' || kind === 'release' || kind === 'interim') {
     const inIp = ip(f.internal ?? ''), pubIp = ip(f.reflexive ?? '');
-    const lo = f.blockLo, hi = f.blockHi;
+    const lo = numOf(f.blockLo), hi = numOf(f.blockHi);
     if (!inIp || !pubIp || lo < 0 || hi < lo || hi > 65535) return { unparsed: 'port-block message without internal-ip, reflexive-ip or block ports' };
     return { records: [portBlock(msg, ctx, time, kind, inIp, pubIp, lo, hi)] };
   }
 
   const src = f.src, dst = f.dst, nsrc = f.nsrc, ndst = f.ndst;
   if (!src || !dst || !nsrc || !ndst) return { unparsed: 'session message without source, destination and their NAT translations' };
-  const protoId = f.proto;
+  const protoId = numOf(f.proto);
   if (protoId < 0) return { unparsed: 'session message without protocol-id' };
   const proto: Proto = protoNumber(protoId);
   let inn: Endpoint, pub: Endpoint, peer: Endpoint;
@@ -109,26 +100,24 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   else return { skip: 'no translation (NAT addresses equal the original ones)' };
   const event: NatEvent = kind === 'create' ? 'new' : 'destroy';
   const r = natRecord(msg, ctx, time, event, proto, inn.ip, inn.port, pub.ip, pub.port, peer.ip, peer.port);
-  const sid = f.session;
+  const sid = numOf(f.session);
   if (sid >= 0) r.flowId = sid;
-  if (kind === 'close' && f.noServerPackets) r.failed = true; // nothing ever came back
+  if (kind === 'close' && f.serverPackets === '0') r.failed = true; // nothing ever came back
   return { records: [r] };
 }
 
-export interface Fields {
+interface Fields {
   src?: Endpoint;
   dst?: Endpoint;
   nsrc?: Endpoint;
   ndst?: Endpoint;
-  /** protocol-id, session id, block ports as numOf reads them (-1: absent or not a number). */
-  proto: number;
-  session: number;
-  /** packets-from-server is "0". */
-  noServerPackets: boolean;
+  proto?: string;
+  session?: string;
+  serverPackets?: string;
   internal?: string;
   reflexive?: string;
-  blockLo: number;
-  blockHi: number;
+  blockLo?: string;
+  blockHi?: string;
   epochHex?: string;
 }
 
@@ -158,11 +147,8 @@ function sdKey(sd: string, a: number, len: number): number {
   return -1;
 }
 
-/**
- * key="value" pairs of an SD-ELEMENT (values may hold \" \\ \]); only the keys we use are kept. The plain reference
- * sdFields is held to (a test compares them on every testdata line, every truncation and mangled copies).
- */
-export function sdFieldsSlowly(sd: string): Fields | string {
+/** key="value" pairs of an SD-ELEMENT (values may hold \" \\ \]); only the keys we use are kept. */
+function sdFields(sd: string): Fields | string {
   V.fill(undefined);
   const n = sd.length;
   // "[junos@2636.1.1.1.2.39 key=…": skip the SD-ID; some copies lack it ("[internal-ip=…").
@@ -196,147 +182,15 @@ export function sdFieldsSlowly(sd: string): Fields | string {
     dst: sdEp(2, 3),
     nsrc: sdEp(4, 5),
     ndst: sdEp(6, 7),
-    proto: numOf(V[8]),
-    session: numOf(V[9] ?? V[10]),
-    noServerPackets: V[11] === '0',
+    proto: V[8],
+    session: V[9] ?? V[10],
+    serverPackets: V[11],
     internal: V[12],
     reflexive: V[13],
-    blockLo: numOf(V[14]),
-    blockHi: numOf(V[15]),
+    blockLo: V[14],
+    blockHi: V[15],
     epochHex: V[16],
   };
-}
-
-// The structured data as UTF-16 code units in a reused buffer: reading a typed array is several times cheaper than
-// charCodeAt/indexOf/startsWith on the sliced string it is (profile: those reads were most of the parser's cost).
-const UNITS = new CodeUnits();
-// SD_KEYS as code units (id * 32 …) for sdKeyAt.
-const SD_UNITS = new Uint16Array(SD_KEYS.length * 32);
-SD_KEYS.forEach((k, i) => {
-  if (k.length > 32) throw new Error(`juniper-srx: key ${k} longer than 32`);
-  for (let j = 0; j < k.length; j++) SD_UNITS[i * 32 + j] = k.charCodeAt(j);
-});
-
-// Every key we keep has its own length and first letter: KEY_AT[len * 128 + first] is its id (or -1).
-const KEY_AT = new Int8Array(64 * 128).fill(-1);
-SD_KEYS.forEach((k, i) => {
-  const h = k.length * 128 + k.charCodeAt(0);
-  if (k.length >= 64 || k.charCodeAt(0) >= 128 || KEY_AT[h] !== -1) throw new Error(`juniper-srx: key table clash at ${k}`);
-  KEY_AT[h] = i;
-});
-
-/** sdKey over the code units u[a, a+len): the one candidate of that length and first letter, compared. */
-function sdKeyAt(u: Uint16Array, a: number, len: number): number {
-  if (len === 0 || len >= 64) return -1;
-  const c = u[a]!;
-  if (c >= 128) return -1;
-  const i = KEY_AT[len * 128 + c]!;
-  if (i < 0) return -1;
-  for (let k = 1, o = i * 32; k < len; k++) if (u[a + k] !== SD_UNITS[o + k]) return -1;
-  return i;
-}
-
-// The fast reader keeps numeric values as numbers (NV, ABSENT when the key was not seen), the others in V.
-const ABSENT = -2;
-const NUMERIC = new Uint8Array(SD_KEYS.length);
-for (const i of [1, 3, 5, 7, 8, 9, 10, 11, 14, 15]) NUMERIC[i] = 1;
-const NV = new Float64Array(SD_KEYS.length);
-let serverZero = false;
-
-/** sdFieldsSlowly over the code units of sd: the same result. u[n] '=' and u[n + 1] '"' stop every search. */
-function sdFields(sd: string): Fields | string {
-  if (!LITTLE_ENDIAN) return sdFieldsSlowly(sd);
-  V.fill(undefined);
-  NV.fill(ABSENT);
-  serverZero = false;
-  const n = sd.length;
-  // "[junos@2636.1.1.1.2.39 key=…": skip the SD-ID; some copies lack it ("[internal-ip=…").
-  const sp = sd.indexOf(' '), eq0 = sd.indexOf('="');
-  if (eq0 < 0) return 'empty structured data';
-  const u = UNITS.of(sd, 2);
-  u[n] = 61;
-  u[n + 1] = 34;
-  let p = sp > 0 && sp < eq0 ? sp : 1;
-  while (p < n) {
-    while (u[p] === 32) p++;
-    let eq = p;
-    for (;;) {
-      while (u[eq] !== 61) eq++;
-      if (u[eq + 1] === 34) break;
-      eq++;
-    }
-    if (eq >= n) break;
-    const id = sdKeyAt(u, p, eq - p);
-    const va = eq + 2;
-    // The closing quote: \" inside the value; \\" is an escaped backslash, then the end.
-    let q = va;
-    for (;;) {
-      while (u[q] !== 34) q++;
-      if (q >= n) return 'structured data value without closing quote';
-      if (u[q - 1] !== 92) break;
-      let k = q - 1, bs = 0;
-      while (k >= va && u[k] === 92) { bs++; k--; }
-      if (bs % 2 === 0) break;
-      q++;
-    }
-    if (id >= 0) {
-      // Numbers are read in place (no string); a value with a backslash is unescaped first, as the reference does.
-      let k = va;
-      while (k < q && u[k] !== 92) k++;
-      if (k < q) {
-        const v = unescape(sd.slice(va, q));
-        if (NUMERIC[id]) NV[id] = numOf(v);
-        else V[id] = v;
-        if (id === 11) serverZero = v === '0';
-      } else if (NUMERIC[id]) {
-        NV[id] = numAt(u, va, q);
-        if (id === 11) serverZero = q - va === 1 && u[va] === 48;
-      } else V[id] = sd.slice(va, q);
-    }
-    p = q + 1;
-    if (u[p] === 93) break; // ]
-  }
-  return fieldsOfV();
-}
-
-/** sdFieldsSlowly's result from V; an address text equal to one already read is not read again (ip() is pure). */
-function fieldsOfV(): Fields {
-  const a0 = V[0], a2 = V[2], a4 = V[4], a6 = V[6];
-  const ip0 = a0 !== undefined ? ip(a0) : null;
-  const ip2 = a2 === undefined ? null : a2 === a0 ? ip0 : ip(a2);
-  const ip4 = a4 === undefined ? null : a4 === a0 ? ip0 : a4 === a2 ? ip2 : ip(a4);
-  const ip6 = a6 === undefined ? null : a6 === a2 ? ip2 : a6 === a0 ? ip0 : a6 === a4 ? ip4 : ip(a6);
-  return {
-    src: epOf(ip0, NV[1]!),
-    dst: epOf(ip2, NV[3]!),
-    nsrc: epOf(ip4, NV[5]!),
-    ndst: epOf(ip6, NV[7]!),
-    proto: NV[8]! === ABSENT ? -1 : NV[8]!,
-    session: NV[9]! !== ABSENT ? NV[9]! : NV[10]! !== ABSENT ? NV[10]! : -1,
-    noServerPackets: serverZero,
-    internal: V[12],
-    reflexive: V[13],
-    blockLo: NV[14]! === ABSENT ? -1 : NV[14]!,
-    blockHi: NV[15]! === ABSENT ? -1 : NV[15]!,
-    epochHex: V[16],
-  };
-}
-
-/** sdEp with the address and port already read. */
-function epOf(addr: string | null, pt: number): Endpoint | undefined {
-  return addr && pt >= 0 && pt <= 65535 ? { ip: addr, port: pt } : undefined;
-}
-
-/** num() over the code units u[a, b). */
-function numAt(u: Uint16Array, a: number, b: number): number {
-  if (b <= a || b - a > 15) return -1;
-  let v = 0;
-  for (let i = a; i < b; i++) {
-    const d = u[i]! - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
 }
 
 function sdEp(a: number, b: number): Endpoint | undefined {
@@ -373,11 +227,8 @@ function plainFields(s: string, namePos: number, kind: Kind): Fields | string {
     if (ae < 0 || dash < 0 || close < dash) return 'port-block message not in the documented form';
     return {
       internal: s.slice(a, ae),
-      blockLo: numOf(s.slice(blk + 12, dash)),
-      blockHi: numOf(s.slice(dash + 1, close)),
-      proto: -1,
-      session: -1,
-      noServerPackets: false,
+      blockLo: s.slice(blk + 12, dash),
+      blockHi: s.slice(dash + 1, close),
       reflexive: s.slice(from + 6, fe < 0 ? s.length : fe),
     };
   }
@@ -400,13 +251,11 @@ function plainFields(s: string, namePos: number, kind: Kind): Fields | string {
   // id is the first number after them; the session id comes four tokens later (policy, from-zone, to-zone).
   while (i < tok.length && num(tok[i]!, 0, tok[i]!.length) < 0) i++;
   if (i >= tok.length) return 'session message without protocol id';
-  const out: Fields = {
-    src: t1[0], dst: t1[1], nsrc: t2[0], ndst: t2[1], proto: numOf(tok[i]), session: numOf(tok[i + 4]), noServerPackets: false, blockLo: -1, blockHi: -1,
-  };
+  const out: Fields = { src: t1[0], dst: t1[1], nsrc: t2[0], ndst: t2[1], proto: tok[i], session: tok[i + 4] };
   if (kind === 'close') {
     const srv = tok[i + 6];
     const par = srv?.indexOf('(') ?? -1;
-    if (par > 0) out.noServerPackets = srv!.slice(0, par) === '0';
+    if (par > 0) out.serverPackets = srv!.slice(0, par);
   }
   return out;
 }
