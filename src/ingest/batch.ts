@@ -1,7 +1,7 @@
 // Messages → day batches: parse each message, count what became of it, partition records by UTC day,
 // compress the lines and turn NAT records into columns. Runs on the main thread for live inputs and inside
 // ingest workers for bulk loads: the same code either way.
-import type { Kind, Micros, NatRecord, NatRow, UnparsedRecord, WhowasRecord } from '../records/record.ts';
+import type { Kind, Micros, NatRecord, NatRow, TimeFlags, UnparsedRecord, WhowasRecord } from '../records/record.ts';
 import type { ParseContext, Parser } from '../parsers/parser.ts';
 import { parseMessage, type Outcome } from '../parsers/run.ts';
 import { LineChunk, MAX_CHUNK_LINES, RAW_CHUNK_LINES, RecordChunk } from '../store/raw-archive.ts';
@@ -117,38 +117,22 @@ export class DayBatcher {
       return;
     }
     const db = this.rowDay(row, received);
-    if (db.bin) closeRecordChunk(db);
-    const text = (db.text ??= new LineChunk());
-    const pos = db.chunks.length * MAX_CHUNK_LINES + text.size;
-    text.addAscii(b, start, end, received);
-    if (text.size === RAW_CHUNK_LINES) compressLines(db);
+    const pos = textLine(db, received, b, start, end);
     (db.nat ??= new NatColumnBuilder(this.natHint)).addRow(row, pos);
   }
 
   /** A NAT row decoded from a data record whose evidence is its own octets (IpfixDecoder's `rows` option). */
   addRow(row: NatRow, received: Micros, bytes: RecordBytes): void {
     const db = this.rowDay(row, received);
-    if (db.text) compressLines(db);
-    if (db.bin && db.bin.key !== bytes.key) closeRecordChunk(db);
-    db.bin ??= new RecordChunk(bytes.key, bytes.header());
-    const pos = db.chunks.length * MAX_CHUNK_LINES + db.bin.size;
-    db.bin.add(bytes, received);
-    if (db.bin.size === RAW_CHUNK_LINES) closeRecordChunk(db);
+    const pos = recordLine(db, bytes, received);
     (db.nat ??= new NatColumnBuilder(this.natHint)).addRow(row, pos);
   }
 
   /** Counts a row's message and record (as keep() counts a NAT record), and finds its day. */
   private rowDay(row: NatRow, received: Micros): DayParts {
-    const s = this.s;
-    s.lines++;
-    s.records.nat = (s.records.nat ?? 0) + 1;
+    this.s.lines++;
     const ts = row.ts;
-    if (s.firstTs === undefined || ts < s.firstTs) s.firstTs = ts;
-    if (s.lastTs === undefined || ts > s.lastTs) s.lastTs = ts;
-    if (this.opts.trackSkew) {
-      const skew = Math.abs(received - ts) / 1e6;
-      if (s.maxSkewS === undefined || skew > s.maxSkewS) s.maxSkewS = skew;
-    }
+    this.count('nat', ts, undefined, received);
     let db = this.lastRowDay;
     if (!db || ts < this.rowDayStart || ts >= this.rowDayEnd) {
       db = this.lastRowDay = this.dayParts(dayOf(ts));
@@ -189,6 +173,19 @@ export class DayBatcher {
     return m.records ? decoded(m, opts.source) : parseMessage(this.parser, m.raw, ctx);
   }
 
+  /** A stored record's counts: by kind, the time range, its time flags, the source's clock skew. */
+  private count(kind: Kind, ts: Micros, flags: TimeFlags | undefined, received: Micros): void {
+    const s = this.s;
+    s.records[kind] = (s.records[kind] ?? 0) + 1;
+    if (s.firstTs === undefined || ts < s.firstTs) s.firstTs = ts;
+    if (s.lastTs === undefined || ts > s.lastTs) s.lastTs = ts;
+    if (flags) for (const [k, v] of Object.entries(flags)) if (v) s.timeFlags[k] = (s.timeFlags[k] ?? 0) + 1;
+    if (this.opts.trackSkew) {
+      const skew = Math.abs(received - ts) / 1e6;
+      if (s.maxSkewS === undefined || skew > s.maxSkewS) s.maxSkewS = skew;
+    }
+  }
+
   private keep(res: Outcome, received: Micros, evidence: string | RecordBytes): void {
     const s = this.s;
     const opts = this.opts;
@@ -206,36 +203,14 @@ export class DayBatcher {
     let lastDay: DayParts | undefined;
     let pos = 0;
     for (const r of res.records) {
-      if (r.kind !== 'unparsed') {
-        s.records[r.kind] = (s.records[r.kind] ?? 0) + 1;
-        if (s.firstTs === undefined || r.ts < s.firstTs) s.firstTs = r.ts;
-        if (s.lastTs === undefined || r.ts > s.lastTs) s.lastTs = r.ts;
-        if (r.flags) for (const [k, v] of Object.entries(r.flags)) if (v) s.timeFlags[k] = (s.timeFlags[k] ?? 0) + 1;
-        if (opts.trackSkew) {
-          const skew = Math.abs(received - r.ts) / 1e6;
-          if (s.maxSkewS === undefined || skew > s.maxSkewS) s.maxSkewS = skew;
-        }
-      }
+      if (r.kind !== 'unparsed') this.count(r.kind, r.ts, r.flags, received);
       if (opts.resolver && r.kind === 'dnsquery' && !r.resolver) r.resolver = opts.resolver;
       const db = this.dayParts(dayOf(r.ts));
       // A message's line is stored once per day it has records in (almost always exactly one); its position
       // is chunk × 65536 + index, the chunk being the day's open one.
       if (db !== lastDay) {
         lastDay = db;
-        if (typeof evidence === 'string') {
-          if (db.bin) closeRecordChunk(db);
-          const text = (db.text ??= new LineChunk());
-          pos = db.chunks.length * MAX_CHUNK_LINES + text.size;
-          text.add(evidence, received);
-          if (text.size === RAW_CHUNK_LINES) compressLines(db);
-        } else {
-          if (db.text) compressLines(db);
-          if (db.bin && db.bin.key !== evidence.key) closeRecordChunk(db);
-          db.bin ??= new RecordChunk(evidence.key, evidence.header());
-          pos = db.chunks.length * MAX_CHUNK_LINES + db.bin.size;
-          db.bin.add(evidence, received);
-          if (db.bin.size === RAW_CHUNK_LINES) closeRecordChunk(db);
-        }
+        pos = typeof evidence === 'string' ? textLine(db, received, evidence) : recordLine(db, evidence, received);
       }
       if (r.kind === 'nat') (db.nat ??= new NatColumnBuilder(this.natHint)).add(r as NatRecord, pos);
       else db.records.push({ rec: r, line: pos });
@@ -255,6 +230,28 @@ export class DayBatcher {
     this.lastRowDay = undefined;
     return out;
   }
+}
+
+/** Adds a line (text, or ASCII bytes b[start, end)) to the day's open text chunk; its position, chunk × 65536 + index. */
+function textLine(db: DayParts, received: Micros, line: string | Uint8Array, start = 0, end = 0): number {
+  if (db.bin) closeRecordChunk(db);
+  const text = (db.text ??= new LineChunk());
+  const pos = db.chunks.length * MAX_CHUNK_LINES + text.size;
+  if (typeof line === 'string') text.add(line, received);
+  else text.addAscii(line, start, end, received);
+  if (text.size === RAW_CHUNK_LINES) compressLines(db);
+  return pos;
+}
+
+/** Adds a data record's octets to the day's open record chunk (one per template); its position. */
+function recordLine(db: DayParts, bytes: RecordBytes, received: Micros): number {
+  if (db.text) compressLines(db);
+  if (db.bin && db.bin.key !== bytes.key) closeRecordChunk(db);
+  db.bin ??= new RecordChunk(bytes.key, bytes.header());
+  const pos = db.chunks.length * MAX_CHUNK_LINES + db.bin.size;
+  db.bin.add(bytes, received);
+  if (db.bin.size === RAW_CHUNK_LINES) closeRecordChunk(db);
+  return pos;
 }
 
 function closeRecordChunk(d: DayParts): void {
