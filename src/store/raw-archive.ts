@@ -46,23 +46,14 @@ const BROTLI = {
  * bytes, so it round-trips unit for unit.
  */
 function chunkDocument(chunk: RawChunk): Buffer {
-  const n = chunk.lines.length;
-  if (n > MAX_CHUNK_LINES) throw new Error(`raw chunk over ${MAX_CHUNK_LINES} lines`);
-  const r0 = n ? chunk.received[0]! : 0;
-  const lens = new Array<number>(n);
-  // Receive times as µs deltas from the first: mostly zeros, compress to almost nothing.
-  const d = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    lens[i] = chunk.lines[i]!.length;
-    d[i] = chunk.received[i]! - r0;
-  }
-  return Buffer.from(`\u0002${JSON.stringify({ r0, d, n: lens })}\n${chunk.lines.join('')}`);
+  const c = new LineChunk();
+  for (let i = 0; i < chunk.lines.length; i++) c.add(chunk.lines[i]!, chunk.received[i]!);
+  return c.document();
 }
 
 /**
  * An open chunk of lines (format 2) filled line by line, as text or as ASCII bytes straight from a file's
- * read buffer: the same document chunkDocument makes, without a string per line on the byte path or a
- * join of the chunk's text.
+ * read buffer (no string per line on the byte path, no join of the chunk's text).
  */
 export class LineChunk {
   private body = Buffer.allocUnsafe(64 * 1024);
@@ -93,20 +84,30 @@ export class LineChunk {
   }
 
   private grow(need: number): void {
-    const grown = Buffer.allocUnsafe(Math.max(this.body.length * 2, this.bytes + need));
-    this.body.copy(grown, 0, 0, this.bytes);
-    this.body = grown;
+    this.body = grown(this.body, this.bytes, need);
   }
 
-  encode(): Buffer {
+  /** The chunk document, not compressed. Receive times as µs deltas from the first: mostly zeros. */
+  document(): Buffer {
     const n = this.lens.length;
     if (n > MAX_CHUNK_LINES) throw new Error(`raw chunk over ${MAX_CHUNK_LINES} lines`);
     const r0 = n ? this.received[0]! : 0;
     const d = new Array<number>(n);
     for (let i = 0; i < n; i++) d[i] = this.received[i]! - r0;
     const head = Buffer.from(`\u0002${JSON.stringify({ r0, d, n: this.lens })}\n`);
-    return brotliCompressSync(Buffer.concat([head, this.body.subarray(0, this.bytes)]), BROTLI);
+    return Buffer.concat([head, this.body.subarray(0, this.bytes)]);
   }
+
+  encode(): Buffer {
+    return brotliCompressSync(this.document(), BROTLI);
+  }
+}
+
+/** `body` (of which `used` bytes are in use) in a buffer with room for `need` more: doubled, or as large as needed. */
+function grown(body: Buffer, used: number, need: number): Buffer<ArrayBuffer> {
+  const out = Buffer.allocUnsafe(Math.max(body.length * 2, used + need));
+  body.copy(out, 0, 0, used);
+  return out;
 }
 
 /**
@@ -135,11 +136,7 @@ export class RecordChunk {
   add(r: RecordBytes, received: Micros): void {
     // The octets are only valid during the decoder's emit: copy them.
     const len = r.end - r.start;
-    if (this.bytes + len > this.body.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.body.length * 2, this.bytes + len));
-      this.body.copy(grown, 0, 0, this.bytes);
-      this.body = grown;
-    }
+    if (this.bytes + len > this.body.length) this.body = grown(this.body, this.bytes, len);
     const body = this.body, data = r.data;
     if (len <= 64) for (let i = 0, o = this.bytes; i < len; i++) body[o + i] = data[r.start + i]!; // NAT records: ~34 octets, under Buffer.copy's call cost
     else data.copy(body, this.bytes, r.start, r.end);
