@@ -247,7 +247,7 @@ function textLine(db: DayParts, received: Micros, line: string | Uint8Array, sta
 function recordLine(db: DayParts, bytes: RecordBytes, received: Micros): number {
   if (db.text) compressLines(db);
   if (db.bin && db.bin.key !== bytes.key) closeRecordChunk(db);
-  db.bin ??= new RecordChunk(bytes.key, bytes.header());
+  db.bin ??= new RecordChunk(bytes.key, bytes.header);
   const pos = db.chunks.length * MAX_CHUNK_LINES + db.bin.size;
   db.bin.add(bytes, received);
   if (db.bin.size === RAW_CHUNK_LINES) closeRecordChunk(db);

@@ -61,7 +61,7 @@ export interface RecordBytes {
   end: number;
   /** Identifies the EvidenceHeader (same key, same header). */
   key: string;
-  header: () => EvidenceHeader;
+  header: EvidenceHeader;
   exportUs: Micros;
   upBaseMs: number;
 }
@@ -222,12 +222,13 @@ export class IpfixDecoder {
   private readonly profileFor: (e: string) => Profile;
   private readonly maxExporters: number;
   private readonly bytesEvidence: boolean;
-  private readonly rb: RecordBytes = { data: Buffer.alloc(0), start: 0, end: 0, key: '', header: () => ({}) as EvidenceHeader, exportUs: 0, upBaseMs: -1 };
+  private readonly rb: RecordBytes = { data: Buffer.alloc(0), start: 0, end: 0, key: '', header: {} as EvidenceHeader, exportUs: 0, upBaseMs: -1 };
   /** Datagrams from exporters beyond maxExporters. */
   refused = 0;
 
   // Per-message context (no allocation per packet).
   private readonly f = new Fields();
+  private readonly mapped: WhowasRecord[] = [];
   private readonly text = new TextOut();
   private off = new Int32Array(64);
   private lens = new Int32Array(64);
@@ -613,8 +614,10 @@ export class IpfixDecoder {
           if (!ok(f.tStart) && f.upStart >= 0) (f.tStart = (base + f.upStart) * 1000), (f.startDerived = true);
           if (!ok(f.tEnd) && f.upEnd >= 0) (f.tEnd = (base + f.upEnd) * 1000), (f.endDerived = true);
         }
-        records = [];
-        mapRecord(f, ctx, records, res);
+        // Into a reused array: most events become a row and no record (copied out when there are records).
+        const out = this.mapped;
+        mapRecord(f, ctx, out, res);
+        if (out.length) (records = out.slice()), (out.length = 0);
       }
       if (this.bytesEvidence && !t.options) {
         if (res.row) c.nat++;
@@ -626,7 +629,7 @@ export class IpfixDecoder {
         rb.start = start;
         rb.end = p;
         rb.key = t.evKey!;
-        rb.header = () => t.evHeader!;
+        rb.header = t.evHeader!;
         rb.exportUs = ctx.exportUs;
         rb.upBaseMs = this.upBaseMs;
         emit('', records, res.skip, ctx.received, rb, res.row ? ctx.row : undefined);
@@ -687,7 +690,7 @@ export class IpfixDecoder {
       }
       case OP_IPV4: {
         const n = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-        return this.putAddr(sl, ipv4Text(n), n);
+        return this.putAddr(sl, null, n); // its text is made if something asks for it (Fields)
       }
       case OP_IPV6: {
         const text = ipv6Text(b, p); // an IPv4-mapped address comes back as IPv4: keep its number too
@@ -737,8 +740,8 @@ export class IpfixDecoder {
     }
   }
 
-  /** An address slot: its text, and its number when IPv4 (else -1). */
-  private putAddr(sl: number, s: string, v4: number): void {
+  /** An address slot: its number when IPv4 (else -1), and its text (null: made from the number when asked). */
+  private putAddr(sl: number, s: string | null, v4: number): void {
     const f = this.f;
     if (sl === SL_SRC) (f.src = s), (f.src4 = v4);
     else if (sl === SL_XSRC) (f.xsrc = s), (f.xsrc4 = v4);

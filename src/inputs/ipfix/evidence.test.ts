@@ -47,7 +47,7 @@ test('records kept as octets render exactly as the decoder rendered them on arri
     bytes.packet(p, sender, RECEIVED, (raw, _records, _skip, received, rb?: RecordBytes) => {
       if (!rb) return void assert.match(raw, /optionsTemplate=/); // options records keep their text
       let c = chunks[chunks.length - 1];
-      if (!c || c.key !== rb.key) chunks.push((c = new RecordChunk(rb.key, rb.header())));
+      if (!c || c.key !== rb.key) chunks.push((c = new RecordChunk(rb.key, rb.header)));
       c.add(rb, received);
     });
   }

@@ -4,6 +4,7 @@
 // Shared by the UDP decoder (./decoder.ts) and the text parser of the renderings (./text.ts), so a stored
 // evidence line re-parses to the very records it was stored with.
 import { normIp } from '../../records/addr.ts';
+import { ipv4Text } from './format.ts';
 import { NAT_EVENTS, PROTOS, type Micros, type NatEvent, type NatRecord, type NatRow, type Proto, type WhowasRecord } from '../../records/record.ts';
 
 /**
@@ -18,18 +19,48 @@ import { NAT_EVENTS, PROTOS, type Micros, type NatEvent, type NatRecord, type Na
 export type Profile = 'rfc8158' | 'juniper-draft' | 'nsel' | 'nokia';
 export const PROFILES: readonly Profile[] = ['rfc8158', 'juniper-draft', 'nsel', 'nokia'];
 
+/** Where an address is in Fields (mapRecord's references to addresses; A_NONE: absent, or zero where that means absent). */
+const A_SRC = 0, A_XSRC = 1, A_DST = 2, A_XDST = 3, A_INSIDE = 4, A_NONE = 5;
+
 /** The fields of one data record the mapping reads (one instance reused for every record: no allocation). */
 export class Fields {
-  // Endpoints as canonical address text (IPv4 or IPv6), and ports; -1 = absent.
-  src: string | null = null;
-  xsrc: string | null = null;
-  dst: string | null = null;
-  xdst: string | null = null;
-  /** The same addresses as numbers when they are IPv4 (mapped IPv6 included), else -1: the row path's. */
+  // Endpoints: an IPv4 address (IPv4-mapped IPv6 included) as its number, its text made only when asked (a
+  // NAT event stored as a row never needs it: making the text was a tenth of the decode worker's time);
+  // any other address as canonical text, its number -1. Text set by the text parser has no number.
   src4 = -1;
   xsrc4 = -1;
   dst4 = -1;
   xdst4 = -1;
+  private srcT: string | null = null;
+  private xsrcT: string | null = null;
+  private dstT: string | null = null;
+  private xdstT: string | null = null;
+  /** Nokia's inside address (from aluNatSubString), set by the mapping. */
+  inside: string | null = null;
+  get src(): string | null {
+    return this.srcT ?? (this.src4 >= 0 ? (this.srcT = ipv4Text(this.src4)) : null);
+  }
+  set src(s: string | null) {
+    this.srcT = s;
+  }
+  get xsrc(): string | null {
+    return this.xsrcT ?? (this.xsrc4 >= 0 ? (this.xsrcT = ipv4Text(this.xsrc4)) : null);
+  }
+  set xsrc(s: string | null) {
+    this.xsrcT = s;
+  }
+  get dst(): string | null {
+    return this.dstT ?? (this.dst4 >= 0 ? (this.dstT = ipv4Text(this.dst4)) : null);
+  }
+  set dst(s: string | null) {
+    this.dstT = s;
+  }
+  get xdst(): string | null {
+    return this.xdstT ?? (this.xdst4 >= 0 ? (this.xdstT = ipv4Text(this.xdst4)) : null);
+  }
+  set xdst(s: string | null) {
+    this.xdstT = s;
+  }
   sport = -1;
   xsport = -1;
   dport = -1;
@@ -63,7 +94,7 @@ export class Fields {
   endReason = -1;
 
   reset(): void {
-    this.src = this.xsrc = this.dst = this.xdst = this.natSub = null;
+    this.srcT = this.xsrcT = this.dstT = this.xdstT = this.inside = this.natSub = null;
     this.src4 = this.xsrc4 = this.dst4 = this.xdst4 = -1;
     this.sport = this.xsport = this.dport = this.xdport = this.proto = this.natEvent = this.fwEvent = -1;
     this.tObs = this.tStart = this.tEnd = this.upStart = this.upEnd = this.sysInit = -1;
@@ -201,19 +232,20 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
   }
 
   // Inside address: Nokia puts it in aluNatSubString (and, in format1, the outside address in sourceIPv4Address).
-  let src = f.src;
-  let xsrc = isZero(f.xsrc) ? null : f.xsrc;
+  let src = A_SRC;
+  const xsrc = given(f, A_XSRC);
   if (f.natSub !== null) {
     const inside = natSubAddress(f.natSub);
     if (!inside) return unparsed(out, res, c, pick(c, f.tObs, start, end), UNPARSED.natSub);
-    if (xsrc === null) return skip(res, c, f, SKIP.nokiaFormat1, start);
-    src = inside;
+    if (xsrc === A_NONE) return skip(res, c, f, SKIP.nokiaFormat1, start);
+    f.inside = inside;
+    src = A_INSIDE;
   }
-  const xdst = isZero(f.xdst) ? null : f.xdst;
+  const xdst = given(f, A_XDST);
   const xsport = f.xsport > 0 ? f.xsport : -1;
   const xdport = f.xdport > 0 ? f.xdport : -1;
-  const srcT = xsrc !== null && (xsrc !== src || (xsport >= 0 && xsport !== f.sport));
-  const dstT = xdst !== null && (xdst !== f.dst || (xdport >= 0 && xdport !== f.dport));
+  const srcT = xsrc !== A_NONE && (!same(f, xsrc, src) || (xsport >= 0 && xsport !== f.sport));
+  const dstT = xdst !== A_NONE && (!same(f, xdst, A_DST) || (xdport >= 0 && xdport !== f.dport));
   const explicit = ev === E_SESS_NEW || ev === E_SESS_DEL || ev === E_BIB_NEW || ev === E_BIB_DEL;
 
   // Which reading: source NAT (inside = pre-NAT source), destination NAT (inside = post-NAT destination, the
@@ -221,38 +253,31 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
   let reading = 0; // 0 none, 1 snat, 2 dnat
   if (srcT) reading = 1;
   else if (dstT) reading = 2;
-  else if (explicit && xsrc !== null) reading = 1; // an identity translation the device still logged
+  else if (explicit && xsrc !== A_NONE) reading = 1; // an identity translation the device still logged
   if (reading === 0) {
-    if (explicit) return unparsed(out, res, c, pick(c, f.tObs, start, end), src === null ? UNPARSED.noInside : UNPARSED.noPublic);
+    if (explicit) return unparsed(out, res, c, pick(c, f.tObs, start, end), present(f, src) ? UNPARSED.noPublic : UNPARSED.noInside);
     return flow(f, c, out, res, ev, start, end);
   }
 
-  let inIp: string | null, inPort: number, pubIp: string | null, pubPort: number, dstIp: string | null, dstPort: number;
-  // The chosen addresses as IPv4 numbers (-1: not IPv4, or the inside address came from Nokia's text).
-  let in4: number, pub4: number, dst4: number;
+  // The three addresses as references into Fields (their text is made only for a record).
+  let inA: number, inPort: number, pubA: number, pubPort: number, dstA: number, dstPort: number;
   if (reading === 1) {
-    inIp = src;
+    inA = src;
     inPort = f.sport;
-    pubIp = xsrc;
+    pubA = xsrc;
     pubPort = xsport >= 0 ? xsport : f.sport;
-    dstIp = xdst ?? (isZero(f.dst) ? null : f.dst);
+    dstA = xdst !== A_NONE ? xdst : given(f, A_DST);
     dstPort = xdport >= 0 ? xdport : f.dport;
-    in4 = f.natSub === null ? f.src4 : -1;
-    pub4 = f.xsrc4;
-    dst4 = xdst !== null ? f.xdst4 : f.dst4;
   } else {
-    inIp = xdst;
+    inA = xdst;
     inPort = xdport >= 0 ? xdport : f.dport;
-    pubIp = f.dst;
+    pubA = A_DST;
     pubPort = f.dport;
-    dstIp = isZero(src) ? null : src;
+    dstA = given(f, src);
     dstPort = f.sport;
-    in4 = f.xdst4;
-    pub4 = f.dst4;
-    dst4 = f.natSub === null ? f.src4 : -1;
   }
-  if (inIp === null) return unparsed(out, res, c, pick(c, f.tObs, start, end), UNPARSED.noInside);
-  if (pubIp === null) return unparsed(out, res, c, pick(c, f.tObs, start, end), UNPARSED.noPublic);
+  if (!present(f, inA)) return unparsed(out, res, c, pick(c, f.tObs, start, end), UNPARSED.noInside);
+  if (!present(f, pubA)) return unparsed(out, res, c, pick(c, f.tObs, start, end), UNPARSED.noPublic);
   const proto = protoName(f.proto);
   const portless = proto !== 'tcp' && proto !== 'udp';
   if (inPort < 0 || pubPort < 0) {
@@ -260,10 +285,10 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
     inPort = inPort < 0 ? 0 : inPort;
     pubPort = pubPort < 0 ? inPort : pubPort;
   }
-  if (ev === E_BIB_NEW || ev === E_BIB_DEL) dstIp = null; // a BIB entry binds the endpoint, whatever the peer
-  if (dstIp !== null && dstPort < 0) {
+  if (ev === E_BIB_NEW || ev === E_BIB_DEL) dstA = A_NONE; // a BIB entry binds the endpoint, whatever the peer
+  if (dstA !== A_NONE && dstPort < 0) {
     if (portless) dstPort = 0;
-    else dstIp = null;
+    else dstA = A_NONE;
   }
   const flowId = Number.isSafeInteger(f.flowId) && f.flowId >= 0 ? f.flowId : -1;
 
@@ -296,6 +321,7 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
       // A start time: the translation was created then; an end time: it was deleted then; neither: seen.
       const s = start, e = end;
       if (s >= 0 && e >= 0 && e >= s) {
+        const inIp = text(f, inA)!, pubIp = text(f, pubA)!, dstIp = text(f, dstA);
         out.push(natRec('new', s, c, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort, false, flowId));
         out.push(natRec('destroy', e, c, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort, false, flowId));
         res.ts = s;
@@ -315,7 +341,8 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
     }
   }
   const row = c.row;
-  if (row && dstIp !== null && in4 >= 0 && pub4 >= 0 && dst4 >= 0) {
+  const in4 = v4(f, inA), pub4 = v4(f, pubA), dst4 = v4(f, dstA);
+  if (row && in4 >= 0 && pub4 >= 0 && dst4 >= 0) {
     row.ts = ts;
     row.event = NAT_EVENTS.indexOf(event);
     row.proto = PROTOS.indexOf(proto);
@@ -327,8 +354,35 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
     row.dstIp = dst4;
     row.dstPort = dstPort;
     res.row = true;
-  } else out.push(natRec(event, ts, c, proto, inIp, inPort, pubIp, pubPort, dstIp, dstPort, ev === E_FW_DENY, flowId));
+  } else out.push(natRec(event, ts, c, proto, text(f, inA)!, inPort, text(f, pubA)!, pubPort, text(f, dstA), dstPort, ev === E_FW_DENY, flowId));
   res.ts = ts;
+}
+
+/** An address's IPv4 number, or -1 (not IPv4, absent, or Nokia's inside text: those take the record path). */
+function v4(f: Fields, a: number): number {
+  return a === A_SRC ? f.src4 : a === A_XSRC ? f.xsrc4 : a === A_DST ? f.dst4 : a === A_XDST ? f.xdst4 : -1;
+}
+
+function text(f: Fields, a: number): string | null {
+  return a === A_SRC ? f.src : a === A_XSRC ? f.xsrc : a === A_DST ? f.dst : a === A_XDST ? f.xdst : a === A_INSIDE ? f.inside : null;
+}
+
+function present(f: Fields, a: number): boolean {
+  return v4(f, a) >= 0 || text(f, a) !== null;
+}
+
+/** `a` when present and not the zero address (which exporters send for "none"), else A_NONE. */
+function given(f: Fields, a: number): number {
+  const n = v4(f, a);
+  if (n >= 0) return n === 0 ? A_NONE : a;
+  const t = text(f, a);
+  return t === null || isZero(t) ? A_NONE : a;
+}
+
+/** The same address (both absent counts as the same): by number when both are IPv4 numbers, else by text. */
+function same(f: Fields, a: number, b: number): boolean {
+  const x = v4(f, a), y = v4(f, b);
+  return x >= 0 && y >= 0 ? x === y : text(f, a) === text(f, b);
 }
 
 function natRec(event: NatEvent, ts: Micros, c: MapContext, proto: Proto, inIp: string, inPort: number, pubIp: string,
