@@ -113,13 +113,24 @@ function grown(body: Buffer, used: number, need: number): Buffer<ArrayBuffer> {
 /**
  * Chunk format 3: data records kept as their own octets (IPFIX / NetFlow v9), all of one template. "\u0003"
  * + JSON header {h: the template and exporter (EvidenceHeader), r0, d: receive-time deltas, g: runs of
- * [export time µs, uptime base ms, records], n: record lengths} + "\n" + the records' octets. Read back as
- * the text lines the decoder would have rendered on arrival (IpfixDecoder.render).
+ * [export time µs, uptime base ms, records], and either n: record lengths (the records' octets back to back)
+ * or w: the one record length (octet planes, below)} + "\n" + the octets. Read back as the text lines the
+ * decoder would have rendered on arrival (IpfixDecoder.render).
+ *
+ * Octet planes: while every record has the first one's length (templates without variable-length fields,
+ * the usual NAT templates), octet j of every record is kept together, record after record. Successive NAT
+ * events differ little at each octet position (time, event, addresses), so the planes compress ~4× smaller
+ * and faster: 256 bench records of 34 octets, brotli quality 1, 16.4 → 4.3 B and 0.22 → 0.13 µs a record.
+ * A record of another length turns the chunk back into records back to back.
  */
 export class RecordChunk {
-  /** The records' octets back to back (one buffer, grown by doubling: no object per record). */
+  /** Planar: octet j of record i at j × PLANE + i. Else the records back to back (grown by doubling). */
   private body = Buffer.allocUnsafe(16 * 1024);
-  private readonly lens: number[] = [];
+  /** The records' length while planar, else -1. */
+  private width = -1;
+  private n = 0;
+  /** Record lengths, once back to back. */
+  private lens: number[] = [];
   private readonly received: Micros[] = [];
   private readonly runs: [number, number, number][] = [];
   private bytes = 0;
@@ -130,30 +141,69 @@ export class RecordChunk {
   ) {}
 
   get size(): number {
-    return this.lens.length;
+    return this.n;
   }
 
   add(r: RecordBytes, received: Micros): void {
     // The octets are only valid during the decoder's emit: copy them.
-    const len = r.end - r.start;
-    if (this.bytes + len > this.body.length) this.body = grown(this.body, this.bytes, len);
-    const body = this.body, data = r.data;
-    if (len <= 64) for (let i = 0, o = this.bytes; i < len; i++) body[o + i] = data[r.start + i]!; // NAT records: ~34 octets, under Buffer.copy's call cost
-    else data.copy(body, this.bytes, r.start, r.end);
-    this.bytes += len;
-    this.lens.push(len);
+    const len = r.end - r.start, data = r.data;
+    if (this.n === 0) this.planes(len);
+    if (len === this.width && this.n < PLANE) {
+      const body = this.body;
+      for (let j = 0, o = this.n, s = r.start; j < len; j++, o += PLANE, s++) body[o] = data[s]!;
+    } else {
+      if (this.width >= 0) this.backToBack();
+      if (this.bytes + len > this.body.length) this.body = grown(this.body, this.bytes, len);
+      const body = this.body;
+      if (len <= 64) for (let i = 0, o = this.bytes; i < len; i++) body[o + i] = data[r.start + i]!; // under Buffer.copy's call cost
+      else data.copy(body, this.bytes, r.start, r.end);
+      this.bytes += len;
+      this.lens.push(len);
+    }
+    this.n++;
     this.received.push(received);
     const last = this.runs[this.runs.length - 1];
     if (last && last[0] === r.exportUs && last[1] === r.upBaseMs) last[2]++;
     else this.runs.push([r.exportUs, r.upBaseMs, 1]);
   }
 
+  /** An empty chunk's layout for records of `len` octets: planes when they fit a reasonable buffer. */
+  private planes(len: number): void {
+    this.bytes = 0;
+    this.lens = [];
+    this.width = len * PLANE <= MAX_PLANAR ? len : -1;
+    if (this.width >= 0 && this.body.length < len * PLANE) this.body = Buffer.allocUnsafe(len * PLANE);
+  }
+
+  /** Planes → records back to back, to take a record of another length (or more than PLANE records). */
+  private backToBack(): void {
+    const w = this.width, n = this.n, planes = this.body;
+    const out = Buffer.allocUnsafe(Math.max(16 * 1024, 2 * n * w));
+    for (let i = 0, o = 0; i < n; i++) for (let j = 0; j < w; j++) out[o++] = planes[j * PLANE + i]!;
+    this.body = out;
+    this.bytes = n * w;
+    this.lens = new Array<number>(n).fill(w);
+    this.width = -1;
+  }
+
   encode(): Buffer {
-    const r0 = this.received.length ? this.received[0]! : 0;
-    const head = Buffer.from(`\u0003${JSON.stringify({ h: this.header, r0, d: this.received.map((r) => r - r0), g: this.runs, n: this.lens })}\n`);
-    return brotliCompressSync(Buffer.concat([head, this.body.subarray(0, this.bytes)]), BROTLI_BINARY);
+    const n = this.n, w = this.width;
+    const r0 = n ? this.received[0]! : 0;
+    const shape = w >= 0 ? { w } : { n: this.lens };
+    const head = Buffer.from(`\u0003${JSON.stringify({ h: this.header, r0, d: this.received.map((r) => r - r0), g: this.runs, ...shape })}\n`);
+    if (w < 0) return brotliCompressSync(Buffer.concat([head, this.body.subarray(0, this.bytes)]), BROTLI_BINARY);
+    // The planes of a chunk that is not full, closed up.
+    const doc = Buffer.allocUnsafe(head.length + n * w);
+    head.copy(doc);
+    for (let j = 0; j < w; j++) this.body.copy(doc, head.length + j * n, j * PLANE, j * PLANE + n);
+    return brotliCompressSync(doc, BROTLI_BINARY);
   }
 }
+
+/** Records a planar chunk holds at most (a chunk closes at RAW_CHUNK_LINES). */
+const PLANE = RAW_CHUNK_LINES;
+/** Records longer than this / PLANE octets are kept back to back (no 16 MiB planes for 64 KiB records). */
+const MAX_PLANAR = 256 * 1024;
 
 const BROTLI_BINARY = {
   params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_LGWIN]: 16 },
@@ -161,19 +211,28 @@ const BROTLI_BINARY = {
 
 function decodeRecordChunk(buf: Buffer): RawChunk {
   const nl = buf.indexOf(10);
-  const h = JSON.parse(buf.toString('utf8', 1, nl)) as { h: EvidenceHeader; r0: number; d: number[]; g: [number, number, number][]; n: number[] };
+  const h = JSON.parse(buf.toString('utf8', 1, nl)) as { h: EvidenceHeader; r0: number; d: number[]; g: [number, number, number][]; n?: number[]; w?: number };
   const received = h.d.map((x) => h.r0 + x);
+  if (h.w !== undefined) {
+    // Octet planes → records back to back.
+    const n = h.d.length, w = h.w;
+    if (buf.length - nl - 1 !== n * w) throw new Error('raw chunk: record planes do not match its octets');
+    const rows = Buffer.allocUnsafe(n * w);
+    for (let j = 0, p = nl + 1; j < w; j++) for (let i = 0; i < n; i++) rows[i * w + j] = buf[p++]!;
+    buf = Buffer.concat([buf.subarray(0, nl + 1), rows]);
+    h.n = new Array<number>(n).fill(w);
+  }
   const recs: { data: Buffer; exportUs: number; upBaseMs: number; received: number }[] = [];
   let pos = nl + 1;
   let i = 0;
   for (const [exportUs, upBaseMs, count] of h.g) {
     for (let k = 0; k < count; k++, i++) {
-      const len = h.n[i]!;
+      const len = h.n![i]!;
       recs.push({ data: buf.subarray(pos, pos + len), exportUs, upBaseMs, received: received[i]! });
       pos += len;
     }
   }
-  if (pos !== buf.length || i !== h.n.length) throw new Error('raw chunk: record lengths do not match its octets');
+  if (pos !== buf.length || i !== h.n!.length) throw new Error('raw chunk: record lengths do not match its octets');
   return { lines: IpfixDecoder.render(h.h, recs), received };
 }
 
