@@ -115,3 +115,22 @@ test('planar chunks render through decodeChunk like any other (IPFIX session rec
   assert.deepEqual(decodeChunk(chunk!.encode()).lines, want);
   assert.equal(want.length, 40);
 });
+
+test('records of a variable-length template (pool names of different lengths) render from records back to back', () => {
+  const bytes = new IpfixDecoder({ evidence: 'bytes' });
+  const text = new IpfixDecoder();
+  const msg = ipfixMessage({ exportTime: EXPORT, domain: 2 }, ipfixTemplateSet({ id: 260, fields: v6 }),
+    dataSet(260, ['pool-a', 'pool-a', 'pool-longer', 'p'].map((name, k) => encodeRecord(v6, [T0, 4, '2001:db8::1:2', '203.0.113.9', 17, 5353 + k, 62000, '198.51.100.53', 53, name]))));
+  const want: string[] = [];
+  text.packet(msg, '192.0.2.7', RECEIVED, (raw) => void want.push(raw));
+  let chunk: RecordChunk | undefined;
+  bytes.packet(msg, '192.0.2.7', RECEIVED, (_raw, _r, _s, received, rb) => {
+    chunk ??= new RecordChunk(rb!.key, rb!.header);
+    chunk.add(rb!, received);
+  });
+  const doc = brotliDecompressSync(chunk!.encode());
+  assert.match(doc.toString('latin1', 0, doc.indexOf(10)), /"n":\[/); // back to back
+  assert.deepEqual(decodeChunk(chunk!.encode()).lines, want);
+  assert.equal(want.length, 4);
+  assert.match(want[2]!, /natPoolName="pool-longer"/);
+});
