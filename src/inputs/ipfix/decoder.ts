@@ -13,7 +13,7 @@ import type { Micros, NatRow, WhowasRecord } from '../../records/record.ts';
 import { normIp } from '../../records/addr.ts';
 import { ENT_NOKIA, ENT_REVERSE, TY, ieInfo, lengthFits, type Ty } from './ie.ts';
 import { NTP_UNIX, TextOut, ipv4Text, ipv6Text, macText } from './format.ts';
-import { Fields, mapRecord, SKIP, type MapContext, type MapResult, type Profile } from './nat.ts';
+import { A_DST, A_SRC, A_XDST, A_XSRC, Fields, mapRecord, SKIP, type MapContext, type MapResult, type Profile } from './nat.ts';
 
 export interface DecoderOptions {
   /** Seconds a template stays valid without being refreshed (default 1800 = 30 min). */
@@ -641,10 +641,10 @@ export class IpfixDecoder {
       if (t.cNat) (o.bytes(B_NAT), o.uint(f.natEvent));
       if (t.cFw) (o.bytes(B_FW), o.uint(f.fwEvent));
       if (t.cProto) (o.bytes(B_PROTO), o.uint(f.proto));
-      if (t.cSrc) (o.bytes(B_SRC), endpoint(o, f.src!, t.cSrc, t.cSport ? f.sport : -1));
-      if (t.cXsrc) (o.bytes(B_XSRC), endpoint(o, f.xsrc!, t.cXsrc, t.cXsport ? f.xsport : -1));
-      if (t.cDst) (o.bytes(B_DST), endpoint(o, f.dst!, t.cDst, t.cDport ? f.dport : -1));
-      if (t.cXdst) (o.bytes(B_XDST), endpoint(o, f.xdst!, t.cXdst, t.cXdport ? f.xdport : -1));
+      if (t.cSrc) (o.bytes(B_SRC), endpoint(o, f.addr(A_SRC)!, t.cSrc, t.cSport ? f.sport : -1));
+      if (t.cXsrc) (o.bytes(B_XSRC), endpoint(o, f.addr(A_XSRC)!, t.cXsrc, t.cXsport ? f.xsport : -1));
+      if (t.cDst) (o.bytes(B_DST), endpoint(o, f.addr(A_DST)!, t.cDst, t.cDport ? f.dport : -1));
+      if (t.cXdst) (o.bytes(B_XDST), endpoint(o, f.addr(A_XDST)!, t.cXdst, t.cXdport ? f.xdport : -1));
       for (let i = 0; i < n; i++) {
         const tok = t.tokB[i];
         if (tok) {
@@ -740,13 +740,9 @@ export class IpfixDecoder {
     }
   }
 
-  /** An address slot: its number when IPv4 (else -1), and its text (null: made from the number when asked). */
+  /** An address slot (SL_SRC … SL_XDST, in Fields' order): its number when IPv4 (else -1), and its text (null: made from the number when asked). */
   private putAddr(sl: number, s: string | null, v4: number): void {
-    const f = this.f;
-    if (sl === SL_SRC) (f.src = s), (f.src4 = v4);
-    else if (sl === SL_XSRC) (f.xsrc = s), (f.xsrc4 = v4);
-    else if (sl === SL_DST) (f.dst = s), (f.dst4 = v4);
-    else if (sl === SL_XDST) (f.xdst = s), (f.xdst4 = v4);
+    if (sl >= SL_SRC && sl <= SL_XDST) this.f.setAddr(A_SRC + sl - SL_SRC, s, v4);
   }
 
   /** Expires templates not refreshed in time and held data sets that waited too long. Call now and then. */

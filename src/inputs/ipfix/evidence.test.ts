@@ -98,39 +98,35 @@ test('a record of another length, or more records than a plane holds, turns the 
   assert.deepEqual(roundTrip(many).octets, many);
 });
 
-test('planar chunks render through decodeChunk like any other (IPFIX session records)', () => {
-  const bytes = new IpfixDecoder({ evidence: 'bytes' });
-  const text = new IpfixDecoder();
-  const msg = ipfixMessage({ exportTime: EXPORT, domain: 1 }, ipfixTemplateSet({ id: 256, fields: NAT44_SESSION }),
-    dataSet(256, Array.from({ length: 40 }, (_, k) => session(k % 2 ? 5 : 4, `10.1.2.${k}`, 40000 + k))));
+/**
+ * One message's data records, kept in one chunk as the ingest path keeps them, and as the decoder renders them
+ * on arrival; plus the chunk document's JSON header (to see its layout).
+ */
+function oneChunk(msg: Buffer, exporter: string): { want: string[]; lines: string[]; head: string } {
   const want: string[] = [];
-  text.packet(msg, '192.0.2.1', RECEIVED, (raw) => void want.push(raw));
+  new IpfixDecoder().packet(msg, exporter, RECEIVED, (raw) => void want.push(raw));
   let chunk: RecordChunk | undefined;
-  bytes.packet(msg, '192.0.2.1', RECEIVED, (_raw, _r, _s, received, rb) => {
+  new IpfixDecoder({ evidence: 'bytes' }).packet(msg, exporter, RECEIVED, (_raw, _r, _s, received, rb) => {
     chunk ??= new RecordChunk(rb!.key, rb!.header);
     chunk.add(rb!, received);
   });
   const doc = brotliDecompressSync(chunk!.encode());
-  assert.match(doc.toString('latin1', 0, doc.indexOf(10)), /"w":34/); // kept as planes
-  assert.deepEqual(decodeChunk(chunk!.encode()).lines, want);
+  return { want, lines: decodeChunk(chunk!.encode()).lines, head: doc.toString('latin1', 0, doc.indexOf(10)) };
+}
+
+test('planar chunks render through decodeChunk like any other (IPFIX session records)', () => {
+  const { want, lines, head } = oneChunk(ipfixMessage({ exportTime: EXPORT, domain: 1 }, ipfixTemplateSet({ id: 256, fields: NAT44_SESSION }),
+    dataSet(256, Array.from({ length: 40 }, (_, k) => session(k % 2 ? 5 : 4, `10.1.2.${k}`, 40000 + k)))), '192.0.2.1');
+  assert.match(head, /"w":34/); // kept as planes
+  assert.deepEqual(lines, want);
   assert.equal(want.length, 40);
 });
 
 test('records of a variable-length template (pool names of different lengths) render from records back to back', () => {
-  const bytes = new IpfixDecoder({ evidence: 'bytes' });
-  const text = new IpfixDecoder();
-  const msg = ipfixMessage({ exportTime: EXPORT, domain: 2 }, ipfixTemplateSet({ id: 260, fields: v6 }),
-    dataSet(260, ['pool-a', 'pool-a', 'pool-longer', 'p'].map((name, k) => encodeRecord(v6, [T0, 4, '2001:db8::1:2', '203.0.113.9', 17, 5353 + k, 62000, '198.51.100.53', 53, name]))));
-  const want: string[] = [];
-  text.packet(msg, '192.0.2.7', RECEIVED, (raw) => void want.push(raw));
-  let chunk: RecordChunk | undefined;
-  bytes.packet(msg, '192.0.2.7', RECEIVED, (_raw, _r, _s, received, rb) => {
-    chunk ??= new RecordChunk(rb!.key, rb!.header);
-    chunk.add(rb!, received);
-  });
-  const doc = brotliDecompressSync(chunk!.encode());
-  assert.match(doc.toString('latin1', 0, doc.indexOf(10)), /"n":\[/); // back to back
-  assert.deepEqual(decodeChunk(chunk!.encode()).lines, want);
+  const { want, lines, head } = oneChunk(ipfixMessage({ exportTime: EXPORT, domain: 2 }, ipfixTemplateSet({ id: 260, fields: v6 }),
+    dataSet(260, ['pool-a', 'pool-a', 'pool-longer', 'p'].map((name, k) => encodeRecord(v6, [T0, 4, '2001:db8::1:2', '203.0.113.9', 17, 5353 + k, 62000, '198.51.100.53', 53, name])))), '192.0.2.7');
+  assert.match(head, /"n":\[/); // back to back
+  assert.deepEqual(lines, want);
   assert.equal(want.length, 4);
   assert.match(want[2]!, /natPoolName="pool-longer"/);
 });

@@ -19,48 +19,32 @@ import { NAT_EVENTS, PROTOS, type Micros, type NatEvent, type NatRecord, type Na
 export type Profile = 'rfc8158' | 'juniper-draft' | 'nsel' | 'nokia';
 export const PROFILES: readonly Profile[] = ['rfc8158', 'juniper-draft', 'nsel', 'nokia'];
 
-/** Where an address is in Fields (mapRecord's references to addresses; A_NONE: absent, or zero where that means absent). */
-const A_SRC = 0, A_XSRC = 1, A_DST = 2, A_XDST = 3, A_INSIDE = 4, A_NONE = 5;
+/** The addresses of Fields by index; A_NONE: none (absent, or the zero address where that means absent). */
+export const A_SRC = 0, A_XSRC = 1, A_DST = 2, A_XDST = 3, A_INSIDE = 4, A_NONE = 5;
 
 /** The fields of one data record the mapping reads (one instance reused for every record: no allocation). */
 export class Fields {
-  // Endpoints: an IPv4 address (IPv4-mapped IPv6 included) as its number, its text made only when asked (a
-  // NAT event stored as a row never needs it: making the text was a tenth of the decode worker's time);
-  // any other address as canonical text, its number -1. Text set by the text parser has no number.
-  src4 = -1;
-  xsrc4 = -1;
-  dst4 = -1;
-  xdst4 = -1;
-  private srcT: string | null = null;
-  private xsrcT: string | null = null;
-  private dstT: string | null = null;
-  private xdstT: string | null = null;
-  /** Nokia's inside address (from aluNatSubString), set by the mapping. */
-  inside: string | null = null;
-  get src(): string | null {
-    return this.srcT ?? (this.src4 >= 0 ? (this.srcT = ipv4Text(this.src4)) : null);
+  /**
+   * Each address (A_SRC … A_INSIDE, Nokia's inside address set by the mapping): an IPv4 address (IPv4-mapped
+   * IPv6 included) as its number, its text made only when asked (a NAT event stored as a row never needs
+   * it: making the text was a tenth of the decode worker's time); any other address as canonical text, its
+   * number -1. The text parser sets text only. Index A_NONE always reads -1 / null.
+   */
+  readonly v4 = new Float64Array(6).fill(-1);
+  private readonly text: (string | null)[] = [null, null, null, null, null, null];
+
+  setAddr(a: number, text: string | null, v4: number): void {
+    this.text[a] = text;
+    this.v4[a] = v4;
   }
-  set src(s: string | null) {
-    this.srcT = s;
+
+  addr(a: number): string | null {
+    const t = this.text[a]!;
+    if (t !== null) return t;
+    const n = this.v4[a]!;
+    return n >= 0 ? (this.text[a] = ipv4Text(n)) : null;
   }
-  get xsrc(): string | null {
-    return this.xsrcT ?? (this.xsrc4 >= 0 ? (this.xsrcT = ipv4Text(this.xsrc4)) : null);
-  }
-  set xsrc(s: string | null) {
-    this.xsrcT = s;
-  }
-  get dst(): string | null {
-    return this.dstT ?? (this.dst4 >= 0 ? (this.dstT = ipv4Text(this.dst4)) : null);
-  }
-  set dst(s: string | null) {
-    this.dstT = s;
-  }
-  get xdst(): string | null {
-    return this.xdstT ?? (this.xdst4 >= 0 ? (this.xdstT = ipv4Text(this.xdst4)) : null);
-  }
-  set xdst(s: string | null) {
-    this.xdstT = s;
-  }
+
   sport = -1;
   xsport = -1;
   dport = -1;
@@ -94,8 +78,9 @@ export class Fields {
   endReason = -1;
 
   reset(): void {
-    this.srcT = this.xsrcT = this.dstT = this.xdstT = this.inside = this.natSub = null;
-    this.src4 = this.xsrc4 = this.dst4 = this.xdst4 = -1;
+    this.natSub = null;
+    this.v4.fill(-1);
+    this.text.fill(null);
     this.sport = this.xsport = this.dport = this.xdport = this.proto = this.natEvent = this.fwEvent = -1;
     this.tObs = this.tStart = this.tEnd = this.upStart = this.upEnd = this.sysInit = -1;
     this.prStart = this.prEnd = this.prStep = this.prNum = this.flowId = -1;
@@ -238,7 +223,7 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
     const inside = natSubAddress(f.natSub);
     if (!inside) return unparsed(out, res, c, pick(c, f.tObs, start, end), UNPARSED.natSub);
     if (xsrc === A_NONE) return skip(res, c, f, SKIP.nokiaFormat1, start);
-    f.inside = inside;
+    f.setAddr(A_INSIDE, inside, -1);
     src = A_INSIDE;
   }
   const xdst = given(f, A_XDST);
@@ -359,13 +344,8 @@ export function mapRecord(f: Fields, c: MapContext, out: WhowasRecord[], res: Ma
 }
 
 /** An address's IPv4 number, or -1 (not IPv4, absent, or Nokia's inside text: those take the record path). */
-function v4(f: Fields, a: number): number {
-  return a === A_SRC ? f.src4 : a === A_XSRC ? f.xsrc4 : a === A_DST ? f.dst4 : a === A_XDST ? f.xdst4 : -1;
-}
-
-function text(f: Fields, a: number): string | null {
-  return a === A_SRC ? f.src : a === A_XSRC ? f.xsrc : a === A_DST ? f.dst : a === A_XDST ? f.xdst : a === A_INSIDE ? f.inside : null;
-}
+const v4 = (f: Fields, a: number): number => f.v4[a]!;
+const text = (f: Fields, a: number): string | null => f.addr(a);
 
 function present(f: Fields, a: number): boolean {
   return v4(f, a) >= 0 || text(f, a) !== null;
@@ -398,9 +378,8 @@ function natRec(event: NatEvent, ts: Micros, c: MapContext, proto: Proto, inIp: 
 }
 
 function portBlock(f: Fields, c: MapContext, out: WhowasRecord[], res: MapResult, ts: Micros, alloc: boolean): void {
-  let inIp = f.src;
-  if (f.natSub !== null) inIp = natSubAddress(f.natSub);
-  const pubIp = isZero(f.xsrc) ? null : f.xsrc;
+  const inIp = f.natSub !== null ? natSubAddress(f.natSub) : f.addr(A_SRC);
+  const pubIp = given(f, A_XSRC) === A_NONE ? null : f.addr(A_XSRC);
   const lo = f.prStart;
   let hi = f.prEnd;
   if (hi < 0 && lo >= 0 && f.prNum > 0) hi = lo + (f.prNum - 1) * Math.max(f.prStep, 1);
@@ -411,9 +390,10 @@ function portBlock(f: Fields, c: MapContext, out: WhowasRecord[], res: MapResult
 
 function flow(f: Fields, c: MapContext, out: WhowasRecord[], res: MapResult, ev: number, start: number, end: number): void {
   const ts = pick(c, start, f.tObs, end);
-  if (f.src === null || f.dst === null) return skip(res, c, f, ev === E_NONE ? SKIP.noAddresses : SKIP.fwIgnore, start);
+  const srcIp = f.addr(A_SRC), dstIp = f.addr(A_DST);
+  if (srcIp === null || dstIp === null) return skip(res, c, f, ev === E_NONE ? SKIP.noAddresses : SKIP.fwIgnore, start);
   if (!c.flows) return skip(res, c, f, SKIP.flowsOff, start);
-  const r: WhowasRecord = { kind: 'flow', ts, received: c.received, source: '', raw: '', proto: protoName(f.proto), srcIp: f.src, dstIp: f.dst, how: c.how };
+  const r: WhowasRecord = { kind: 'flow', ts, received: c.received, source: '', raw: '', proto: protoName(f.proto), srcIp, dstIp, how: c.how };
   if (f.sport >= 0) r.srcPort = f.sport;
   if (f.dport >= 0) r.dstPort = f.dport;
   if (end >= 0 && end >= ts) {

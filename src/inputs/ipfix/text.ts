@@ -11,7 +11,7 @@ import type { ParseContext, ParseResult, Parser } from '../../parsers/parser.ts'
 import type { Message } from '../../syslog/types.ts';
 import { parseIsoMicros } from './format.ts';
 import { ieByName, TY } from './ie.ts';
-import { Fields, mapRecord, PROFILES, SKIP, type MapContext, type MapResult, type Profile } from './nat.ts';
+import { A_DST, A_SRC, A_XDST, A_XSRC, Fields, mapRecord, PROFILES, SKIP, type MapContext, type MapResult, type Profile } from './nat.ts';
 
 /** Splits `k=v k="json string" …` into pairs; null when the line is not made of such tokens. */
 export function tokens(s: string, from: number): [string, string][] | null {
@@ -291,22 +291,22 @@ export const ipfixText: Parser = {
           continue;
         case K_SRC:
           endpointAt(v, va, vb);
-          f.src = epIp;
+          f.setAddr(A_SRC, epIp, -1);
           f.sport = epPort;
           continue;
         case K_XSRC:
           endpointAt(v, va, vb);
-          f.xsrc = epIp;
+          f.setAddr(A_XSRC, epIp, -1);
           f.xsport = epPort;
           continue;
         case K_DST:
           endpointAt(v, va, vb);
-          f.dst = epIp;
+          f.setAddr(A_DST, epIp, -1);
           f.dport = epPort;
           continue;
         case K_XDST:
           endpointAt(v, va, vb);
-          f.xdst = epIp;
+          f.setAddr(A_XDST, epIp, -1);
           f.xdport = epPort;
           continue;
         case K_TIME:
