@@ -79,8 +79,10 @@ export class Fields {
 
   reset(): void {
     this.natSub = null;
-    this.v4.fill(-1);
-    this.text.fill(null);
+    // Element by element: fill() is a runtime call, 6% of the decode worker's profile once a record.
+    const v4 = this.v4, text = this.text;
+    v4[0] = v4[1] = v4[2] = v4[3] = v4[4] = -1;
+    text[0] = text[1] = text[2] = text[3] = text[4] = null;
     this.sport = this.xsport = this.dport = this.xdport = this.proto = this.natEvent = this.fwEvent = -1;
     this.tObs = this.tStart = this.tEnd = this.upStart = this.upEnd = this.sysInit = -1;
     this.prStart = this.prEnd = this.prStep = this.prNum = this.flowId = -1;
