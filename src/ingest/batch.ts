@@ -9,7 +9,7 @@ import type { RecordBytes } from '../inputs/ipfix/decoder.ts';
 import type { DayBatch } from '../store/store.ts';
 import { dayOf } from '../store/store.ts';
 import type { SourceClock } from '../time/types.ts';
-import { NatColumnBuilder } from '../store/nat-columns.ts';
+import { NatColumnBuilder, natBuffers } from '../store/nat-columns.ts';
 
 export interface IngestStats {
   lines: number;
@@ -296,5 +296,21 @@ export function mergeDayBatches(parts: DayBatch[]): DayBatch {
     }
   }
   if (!out.nat!.length) delete out.nat;
+  return out;
+}
+
+/**
+ * What postMessage can move instead of copying: each NAT column's buffer and each compressed chunk that owns
+ * its whole buffer (raw-archive gives them one). Copying a view copies the whole buffer behind it.
+ */
+export function transferList(batches: DayBatch[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const b of batches) {
+    for (const c of b.nat ?? []) out.push(...natBuffers(c));
+    for (const { data } of b.chunks ?? []) {
+      const buf = data.buffer;
+      if (buf instanceof ArrayBuffer && data.byteOffset === 0 && buf.byteLength === data.byteLength) out.push(buf);
+    }
+  }
   return out;
 }

@@ -5,8 +5,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { getParser } from '../parsers/registry.ts';
 import { makeClock } from '../time/clock.ts';
-import { natBuffers } from '../store/nat-columns.ts';
-import { DayBatcher, emptyStats } from './batch.ts';
+import { DayBatcher, emptyStats, transferList } from './batch.ts';
 import type { ParseTask, ParseTaskResult } from './parse-pool.ts';
 import type { IngestStats } from './batch.ts';
 
@@ -73,9 +72,8 @@ parentPort!.on('message', (t: ParseTask) => {
     if (t.file) fileLines(t.file, stats, (b, start, end, received, ascii) => batcher.addLine(b, start, end, received, ascii));
     else for (let i = 0; i < t.lines!.length; i++) batcher.add({ raw: t.lines![i]!, received: t.received![i]! });
     const batches = batcher.finish();
-    const transfer = batches.flatMap((b) => (b.nat ?? []).flatMap(natBuffers));
     const res: ParseTaskResult = { id: t.id, stats, batches };
-    parentPort!.postMessage(res, transfer);
+    parentPort!.postMessage(res, transferList(batches));
   } catch (e) {
     parentPort!.postMessage({ id: t.id, error: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies ParseTaskResult);
   }

@@ -54,3 +54,15 @@ test('a chunk whose lengths disagree with its text is refused, not misread', () 
   const bad = brotliCompressSync(Buffer.from('\u0002{"r0":0,"d":[0,0],"n":[3,9]}\nabcdef'));
   assert.throws(() => decodeChunk(bad), /line lengths/);
 });
+
+test('a compressed chunk owns a buffer of its own size (zlib hands back a view of its 16 KiB output buffer)', async () => {
+  const small = new LineChunk();
+  small.add('one short line', 1);
+  const many = new LineChunk();
+  for (let i = 0; i < 2000; i++) many.add(`${i} ${'x'.repeat(i % 97)} ${i * 7919}`, i); // compresses past one 16 KiB output buffer
+  for (const data of [small.encode(), many.encode(), await encodeChunk({ lines: ['one short line'], received: [1] })]) {
+    assert.equal(data.byteOffset, 0);
+    assert.equal(data.buffer.byteLength, data.length, `${data.length} B in a ${data.buffer.byteLength} B buffer`);
+  }
+  assert.equal(decodeChunk(many.encode()).lines.length, 2000);
+});

@@ -22,7 +22,20 @@ export interface RawChunk {
 
 /** Compressed off the main thread (zlib's thread pool), so ingest parsing and compression overlap. */
 export async function encodeChunk(chunk: RawChunk): Promise<Buffer> {
-  return compressAsync(chunkDocument(chunk), BROTLI);
+  return own(await compressAsync(chunkDocument(chunk), BROTLI));
+}
+
+/**
+ * zlib hands back its output as a view of its 16 KiB output buffer: a 2 KiB chunk kept that way holds
+ * 16 KiB, and postMessage copies the whole buffer behind a view. A compressed chunk gets a buffer of its
+ * own size (never one from Buffer's shared pool), which a worker can then transfer instead of copying.
+ */
+function own(b: Buffer): Buffer {
+  return b.byteOffset === 0 && b.buffer.byteLength === b.length ? b : Buffer.from(new Uint8Array(b).buffer);
+}
+
+function compressed(doc: Buffer, opts: typeof BROTLI): Buffer {
+  return own(brotliCompressSync(doc, opts));
 }
 
 /**
@@ -99,7 +112,7 @@ export class LineChunk {
   }
 
   encode(): Buffer {
-    return brotliCompressSync(this.document(), BROTLI);
+    return compressed(this.document(), BROTLI);
   }
 }
 
@@ -191,12 +204,12 @@ export class RecordChunk {
     const r0 = n ? this.received[0]! : 0;
     const shape = w >= 0 ? { w } : { n: this.lens };
     const head = Buffer.from(`\u0003${JSON.stringify({ h: this.header, r0, d: this.received.map((r) => r - r0), g: this.runs, ...shape })}\n`);
-    if (w < 0) return brotliCompressSync(Buffer.concat([head, this.body.subarray(0, this.bytes)]), BROTLI_BINARY);
+    if (w < 0) return compressed(Buffer.concat([head, this.body.subarray(0, this.bytes)]), BROTLI_BINARY);
     // The planes of a chunk that is not full, closed up.
     const doc = Buffer.allocUnsafe(head.length + n * w);
     head.copy(doc);
     for (let j = 0; j < w; j++) this.body.copy(doc, head.length + j * n, j * PLANE, j * PLANE + n);
-    return brotliCompressSync(doc, BROTLI_BINARY);
+    return compressed(doc, BROTLI_BINARY);
   }
 }
 

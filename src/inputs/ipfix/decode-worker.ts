@@ -5,10 +5,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { DayBatcher, emptyStats, type IngestStats } from '../../ingest/batch.ts';
+import { DayBatcher, emptyStats, transferList, type IngestStats } from '../../ingest/batch.ts';
 import type { Micros } from '../../records/record.ts';
 import type { DayBatch } from '../../store/store.ts';
-import { natBuffers } from '../../store/nat-columns.ts';
 import { makeClock } from '../../time/clock.ts';
 import { profileLookup } from './collector.ts';
 import { ipfixText } from './text.ts';
@@ -112,8 +111,7 @@ function flush(error?: string): void {
   batchers = new Map();
   datagrams = new Map();
   packets = unclaimed = overload = 0;
-  const transfer = out.flatMap((o) => o.batches.flatMap((b) => (b.nat ?? []).flatMap(natBuffers)));
-  parentPort!.postMessage(res, transfer);
+  parentPort!.postMessage(res, transferList(out.flatMap((o) => o.batches)));
 }
 
 let read: Int32Array | undefined;
