@@ -57,6 +57,11 @@ const RECORDS: WhowasRecord[] = [
   // Case 4: a long-lived connection, reported an hour after it started.
   nat(T - 2 * 3600 * S, 'new', '10.77.0.101', 43000, 43000, '198.51.100.9', 22),
   nat(T + 3600 * S, 'destroy', '10.77.0.101', 43000, 43000, '198.51.100.9', 22),
+  // Case 8: two translations that started 40 minutes before T: one whose end was never logged (8a), one
+  // that ended 5 minutes after T (8b, inside the window the trace reads past T for a flow's outcome).
+  nat(T - 2400 * S, 'new', '10.77.0.104', 44000, 44000, '198.51.100.10', 443),
+  nat(T - 2400 * S, 'new', '10.77.0.105', 44001, 44001, '198.51.100.10', 443),
+  nat(T + 300 * S, 'destroy', '10.77.0.105', 44001, 44001, '198.51.100.10', 443),
 ];
 
 describe('trace', () => {
@@ -149,6 +154,17 @@ describe('trace', () => {
     assert.equal(a.candidates.length, 1);
     assert.equal(a.candidates[0]!.inside, '10.77.0.101:43000');
     assert.equal(a.candidates[0]!.nat!.dst, '198.51.100.9:22');
+  });
+
+  it('a translation alive at T since long before: its end logged after T, or never (said so, and trusted less)', async () => {
+    const open = await trace(store, { ip: '203.0.113.5', port: 44000, at: T });
+    const ended = await trace(store, { ip: '203.0.113.5', port: 44001, at: T });
+    assert.deepEqual(open.candidates.map((c) => c.inside), ['10.77.0.104:44000']);
+    assert.deepEqual(ended.candidates.map((c) => c.inside), ['10.77.0.105:44001']);
+    assert.ok(open.candidates[0]!.reasons.some((r) => /started 2400\.000 s before the reported time and its end was not logged/.test(r)));
+    assert.ok(ended.candidates[0]!.reasons.some((r) => /started -2400\.000 s from the reported time, ended 300\.000 s from it/.test(r)));
+    // Neither has a lease or a session: the NAT step alone makes the difference.
+    assert.ok(open.candidates[0]!.confidence < ended.candidates[0]!.confidence, `${open.candidates[0]!.confidence} ${ended.candidates[0]!.confidence}`);
   });
 
   it('port-block mode: the block holding the port at T names the inside address, and says no destination was recorded', async () => {

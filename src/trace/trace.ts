@@ -109,14 +109,15 @@ export async function trace(store: Store, q: TraceQuery): Promise<TraceAnswer> {
       .map((f) => ({ f, off: flowOffset(f, q.at) }))
       .filter((x) => x.off <= tol);
     if (!fits.length && q.port !== undefined) {
-      // Long-lived connection: started up to a day before T and still open at T.
-      const long = await natFlows(store, q, q.at - LONG_FLOW_LOOKBACK, q.at + tol + OUTCOME_WINDOW);
-      fits = long.map((f) => ({ f, off: flowOffset(f, q.at) })).filter((x) => x.off <= tol);
-    }
-    if (!fits.length && q.port !== undefined) {
-      // Still nothing: flows that started before T and whose end was never logged (weaker).
-      const long = await natFlows(store, q, q.at - LONG_FLOW_LOOKBACK, q.at + tol);
-      fits = long.filter((f) => f.end === undefined && (f.start ?? Infinity) <= q.at).map((f) => ({ f, off: flowOffset(f, q.at), open: true }));
+      // Long-lived connection: started up to a day before T and still open at T. One query over the day
+      // serves both readings below (a day's scan is most of a trace that gets here).
+      const events = await natEvents(store, q, q.at - LONG_FLOW_LOOKBACK, q.at + tol + OUTCOME_WINDOW);
+      fits = flowsOf(events).map((f) => ({ f, off: flowOffset(f, q.at) })).filter((x) => x.off <= tol);
+      if (!fits.length) {
+        // Still nothing: flows that started before T and whose end was not logged by T (weaker).
+        const byT = flowsOf(events.filter((e) => e.ts <= q.at + tol));
+        fits = byT.filter((f) => f.end === undefined && (f.start ?? Infinity) <= q.at).map((f) => ({ f, off: flowOffset(f, q.at), open: true }));
+      }
     }
     fits.sort((a, b) => flowRank(a.f, q.at) - flowRank(b.f, q.at));
     if (!fits.length) {
@@ -167,6 +168,11 @@ export async function trace(store: Store, q: TraceQuery): Promise<TraceAnswer> {
 }
 
 async function natFlows(store: Store, q: TraceQuery, from: Micros, to: Micros): Promise<Flow[]> {
+  return flowsOf(await natEvents(store, q, from, to));
+}
+
+/** The NAT events of the reported public endpoint (and protocol, destination) in [from, to], in time order. */
+async function natEvents(store: Store, q: TraceQuery, from: Micros, to: Micros): Promise<Stored<'nat'>[]> {
   const events = await store.nat({
     from,
     to,
@@ -177,7 +183,11 @@ async function natFlows(store: Store, q: TraceQuery, from: Micros, to: Micros): 
     dstPort: q.dstPort,
     limit: 5000,
   });
-  events.sort((a, b) => a.ts - b.ts);
+  return events.sort((a, b) => a.ts - b.ts);
+}
+
+/** Events (time order) → flows: a NEW or DENY opens one, a DESTROY or DENY ends it. */
+function flowsOf(events: Stored<'nat'>[]): Flow[] {
   const open = new Map<string, Flow>();
   const flows: Flow[] = [];
   for (const e of events) {
