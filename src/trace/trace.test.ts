@@ -62,6 +62,9 @@ const RECORDS: WhowasRecord[] = [
   nat(T - 2400 * S, 'new', '10.77.0.104', 44000, 44000, '198.51.100.10', 443),
   nat(T - 2400 * S, 'new', '10.77.0.105', 44001, 44001, '198.51.100.10', 443),
   nat(T + 300 * S, 'destroy', '10.77.0.105', 44001, 44001, '198.51.100.10', 443),
+  // Case 9: a gateway's log received twice (imported twice, or forwarded by two relays): every event twice.
+  ...[1, 2].flatMap(() => [nat(T - 10 * S, 'new', '10.77.0.106', 45000, 45000, '198.51.100.11', 443), nat(T + 10 * S, 'destroy', '10.77.0.106', 45000, 45000, '198.51.100.11', 443)]),
+  ...[1, 2, 3].map(() => nat(T - 5 * S, 'destroy', '10.77.0.107', 45001, 45001, '198.51.100.11', 443)),
 ];
 
 describe('trace', () => {
@@ -165,6 +168,16 @@ describe('trace', () => {
     assert.ok(ended.candidates[0]!.reasons.some((r) => /started -2400\.000 s from the reported time, ended 300\.000 s from it/.test(r)));
     // Neither has a lease or a session: the NAT step alone makes the difference.
     assert.ok(open.candidates[0]!.confidence < ended.candidates[0]!.confidence, `${open.candidates[0]!.confidence} ${ended.candidates[0]!.confidence}`);
+  });
+
+  it('the same events received more than once make one candidate, with every line as evidence, and say so', async () => {
+    const a = await trace(store, { ip: '203.0.113.5', port: 45000, at: T });
+    assert.deepEqual(a.candidates.map((c) => c.inside), ['10.77.0.106:45000']);
+    assert.equal(a.candidates[0]!.evidence.filter((e) => e.kind === 'nat').length, 4);
+    assert.ok(a.candidates[0]!.reasons.some((r) => /received more than once \(2 repeated/.test(r)), a.candidates[0]!.reasons.join('; '));
+    assert.equal(a.ambiguous ?? false, false);
+    const ends = await trace(store, { ip: '203.0.113.5', port: 45001, at: T - 5 * S });
+    assert.deepEqual(ends.candidates.map((c) => c.inside), ['10.77.0.107:45001']); // three DESTROYs alike: one flow
   });
 
   it('port-block mode: the block holding the port at T names the inside address, and says no destination was recorded', async () => {

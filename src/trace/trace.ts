@@ -77,6 +77,8 @@ interface Flow {
   lastSeen: Micros;
   failed: boolean;
   events: Stored<'nat'>[];
+  /** Events received again (same 5-tuple, kind and time), kept with the flow's evidence. */
+  repeats?: number;
 }
 
 export async function trace(store: Store, q: TraceQuery): Promise<TraceAnswer> {
@@ -189,9 +191,20 @@ async function natEvents(store: Store, q: TraceQuery, from: Micros, to: Micros):
 /** Events (time order) → flows: a NEW or DENY opens one, a DESTROY or DENY ends it. */
 function flowsOf(events: Stored<'nat'>[]): Flow[] {
   const open = new Map<string, Flow>();
+  /** Each 5-tuple's latest flow, open or ended. */
+  const latest = new Map<string, Flow>();
   const flows: Flow[] = [];
   for (const e of events) {
     const key = `${e.proto}|${e.inIp}:${e.inPort}|${e.pubIp}:${e.pubPort}|${e.dstIp}:${e.dstPort}`;
+    // The same event again (same 5-tuple, kind and time): a line received twice (a log imported twice, two
+    // relays forwarding one gateway) is one more piece of evidence for that flow, not another flow.
+    const prev = latest.get(key);
+    const last = prev?.events[prev.events.length - 1];
+    if (last && last.ts === e.ts && last.event === e.event && !!last.failed === !!e.failed) {
+      prev!.events.push(e);
+      prev!.repeats = (prev!.repeats ?? 0) + 1;
+      continue;
+    }
     let f = open.get(key);
     // Some devices log a flow's start twice (FortiGate start logging, ulogd without its hash). The store keeps
     // no connection id (4 B/row), but the same 5-tuple starting again within 2 s of an open flow is that flow.
@@ -203,6 +216,7 @@ function flowsOf(events: Stored<'nat'>[]): Flow[] {
       flows.push(f);
     }
     f = f!;
+    latest.set(key, f);
     f.events.push(e);
     f.lastSeen = e.ts;
     if (e.failed || e.event === 'deny') f.failed = true;
@@ -285,6 +299,7 @@ async function resolveInside(
       offsetS: round(s.offsetS ?? 0),
     };
     if (f.failed) reasons.push('the connection attempt was never answered (failed attempt)');
+    if (f.repeats) reasons.push(`the same NAT event received more than once (${f.repeats} repeated: a log imported twice, or two relays forwarding one gateway)`);
     for (const e of f.events) refs.push({ rec: e, role: `nat ${e.event}` });
   }
   if (s.block) refs.push({ rec: s.block, role: `port block ${s.block.event}` });
