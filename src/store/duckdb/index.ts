@@ -875,7 +875,7 @@ export class DuckDbStore implements Store {
     for (const { d, chunk: c, refs: want } of byChunk.values()) {
       const buf = Buffer.alloc(c.len);
       readSync(d.rawFd, buf, 0, buf.length, c.off);
-      const chunk = decodeChunk(buf);
+      const chunk = decodeChunk(buf, want.map(([, index]) => index));
       for (const [ref, index] of want) {
         const line = chunk.lines[index];
         if (line !== undefined) out.set(ref, { line, received: chunk.received[index]!, source: c.source });
