@@ -3,6 +3,7 @@
 // while the main thread keeps the store fed (issue 2's 300 k lines/s target needs both cores of a 2-core box).
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { workerModule } from '../runtime/worker-bundle.ts';
 import type { Micros } from '../records/record.ts';
 import type { DayBatch } from '../store/store.ts';
 import type { IngestStats } from './batch.ts';
@@ -33,7 +34,9 @@ export interface ParseTask {
 
 export type ParseTaskResult = { id: number; stats: IngestStats; batches: DayBatch[]; error?: undefined } | { id: number; error: string };
 
-const ENTRY = new URL('./parse-worker.mjs', import.meta.url);
+/** The worker's sources, and their tsx entry (used when they cannot be bundled: see workerModule). */
+const WORKER = new URL('./parse-worker.ts', import.meta.url);
+const TSX_ENTRY = new URL('./parse-worker.mjs', import.meta.url);
 
 export class ParsePool {
   private readonly idle: Worker[] = [];
@@ -41,6 +44,9 @@ export class ParsePool {
   private readonly waiting: { task: ParseTask; resolve: (r: ParseTaskResult) => void; reject: (e: unknown) => void }[] = [];
   private readonly pending = new Map<number, { resolve: (r: ParseTaskResult) => void; reject: (e: unknown) => void; worker: Worker }>();
   private nextId = 0;
+  /** The module workers start from, once known. */
+  private entry: URL | undefined;
+  private entryWanted = false;
 
   constructor(readonly size = Math.max(1, cpus().length)) {}
 
@@ -55,6 +61,16 @@ export class ParsePool {
   }
 
   private dispatch(): void {
+    if (!this.entry) {
+      if (!this.entryWanted) {
+        this.entryWanted = true;
+        void workerModule(WORKER, TSX_ENTRY).then((u) => {
+          this.entry = u;
+          this.dispatch();
+        });
+      }
+      return;
+    }
     while (this.waiting.length) {
       let w = this.idle.pop();
       if (!w && this.all.length < this.size) w = this.spawn();
@@ -66,7 +82,7 @@ export class ParsePool {
   }
 
   private spawn(): Worker {
-    const w = new Worker(ENTRY);
+    const w = new Worker(this.entry!);
     w.on('message', (r: ParseTaskResult) => {
       const p = this.pending.get(r.id);
       this.pending.delete(r.id);

@@ -4,6 +4,7 @@
 // exporters' sequence numbers make it visible.
 import { createSocket, type Socket } from 'node:dgram';
 import { Worker } from 'node:worker_threads';
+import { workerModule } from '../../runtime/worker-bundle.ts';
 import type { AddressInfo } from 'node:net';
 import type { Ingestor } from '../../ingest/pipeline.ts';
 import type { Micros } from '../../records/record.ts';
@@ -160,7 +161,7 @@ export async function createIpfixCollector(opts: IpfixCollectorOptions): Promise
  * (Ingestor.addEncoded). Appending a large commit here therefore never stops the socket being read.
  */
 async function workerCollector(opts: IpfixCollectorOptions): Promise<IpfixCollector> {
-  const worker = new Worker(new URL('./decode-worker.mjs', import.meta.url));
+  const worker = new Worker(await workerModule(new URL('./decode-worker.ts', import.meta.url), new URL('./decode-worker.mjs', import.meta.url)));
   const { host, port, ingestorFor, profile, recvBufferSize, sweepMs, worker: _w, maxHeldPackets, receiveNice, ...decoder } = opts;
   let nice = 0;
   let unclaimed = 0, storeErrors = 0, overload = 0;
