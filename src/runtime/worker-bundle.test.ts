@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -15,6 +16,9 @@ test('a worker starts from one bundled module, made once per process', async () 
   assert.doesNotMatch(code, /^import .* from "(?!node:)/m); // nothing a bundle outside the project could not resolve
   assert.match(code, /src\/ingest\/parse-worker\.ts/); // esbuild names each source it bundled
   assert.equal((await workerModule(ts, FALLBACK)).href, url.href);
+  // In a folder of this process's own: nobody else can have put (or change) the code a worker runs.
+  assert.equal(statSync(dirname(fileURLToPath(url))).mode & 0o077, 0);
+  assert.equal(statSync(fileURLToPath(url)).mode & 0o077, 0);
   // It runs: a conntrack line comes back parsed, as one NAT row.
   const line = '[1795962131.123456]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=10.0.0.1 dst=198.51.100.7 sport=51234 dport=443 [UNREPLIED] src=198.51.100.7 dst=203.0.113.5 sport=443 dport=40123';
   const w = new Worker(url);

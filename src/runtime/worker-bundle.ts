@@ -1,16 +1,17 @@
 // Worker threads start from one bundled ES module instead of loading their ~100 TypeScript files one by one
 // through tsx's loader hooks: measured 530 → 100 ms from `new Worker` to a loaded ingest worker, which is
 // most of the fixed cost of `whowas ingest` on a small file. The bundle is made once per process by esbuild
-// (the compiler tsx itself uses, so the code is the same; ~0.2 s) and written under the system's temporary
-// folder by content hash. When bundling is not possible the worker's tsx entry (`<name>.mjs`) is used.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// (the compiler tsx itself uses, so the code is the same; ~0.2 s) and written to a private temporary folder.
+// When bundling is not possible the worker's tsx entry (`<name>.mjs`) is used.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const made = new Map<string, URL>();
+let bundleDir: string | undefined;
+process.once('exit', () => bundleDir && rmSync(bundleDir, { recursive: true, force: true }));
 
 /**
  * The module a Worker should start for the TypeScript worker at `ts` (a file URL): its bundle, or `fallback`
@@ -38,15 +39,11 @@ export async function workerModule(ts: URL, fallback: URL): Promise<URL> {
     // What the bundle still imports: only Node's own modules resolve from outside the project.
     const imports = Object.values(out.metafile.outputs).flatMap((o) => o.imports);
     if (imports.every((i) => isBuiltin(i.path))) {
-      const dir = join(tmpdir(), 'whowas-workers');
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-      if (!existsSync(file)) {
-        // Written whole, then renamed: another process starting the same bundle never reads half of it.
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, code);
-        renameSync(tmp, file);
-      }
+      // A folder of this process's own (mode 0700, random name), never a shared file another user could
+      // have put there first: the server may run as root. Removed when the process exits.
+      bundleDir ??= mkdtempSync(join(tmpdir(), 'whowas-workers-'));
+      const file = join(bundleDir, `${basename(fileURLToPath(ts), '.ts')}.mjs`);
+      writeFileSync(file, code, { mode: 0o600 });
       url = pathToFileURL(file);
     }
   } catch {
