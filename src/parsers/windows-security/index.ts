@@ -51,7 +51,19 @@ interface Event {
 }
 
 function parse(msg: Message, ctx: ParseContext): ParseResult {
-  const body = msg.body;
+  const span = jsonSpan(msg.body);
+  if (!Array.isArray(span)) return span;
+  if (!scan(msg.body, span[0], span[1])) return { unparsed: 'malformed JSON' };
+  const ev = dialect();
+  if (!ev) return { unparsed: 'JSON without a Windows event id' };
+  return eventRecord(ev, (f) => field(ev.data, f), msg, ctx);
+}
+
+/**
+ * A line's checks before its JSON is read: the object's bounds [a, b) (whitespace trimmed), or the outcome
+ * when the line is not one for this parser.
+ */
+export function jsonSpan(body: string): [number, number] | ParseResult {
   if (body.length > MAX_LINE) return { unparsed: 'line too long for one Windows event' };
   let a = 0, b = body.length;
   while (a < b && body.charCodeAt(a) <= 32) a++;
@@ -61,14 +73,19 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (body.indexOf('4624') < 0 && body.indexOf('4634') < 0 && body.indexOf('4647') < 0) {
     return { skip: 'Windows event that is not a logon or logoff (4624/4634/4647)' };
   }
-  if (!scan(body, a, b)) return { unparsed: 'malformed JSON' };
-  const ev = dialect();
-  if (!ev) return { unparsed: 'JSON without a Windows event id' };
+  return [a, b];
+}
+
+/**
+ * A read event → its session record, or why none. `get` gives a data field (F_USER, F_DOMAIN, F_TYPE, F_IP,
+ * F_LOGON_ID) as the JSON holds it: however the line was read, the mapping is this one.
+ */
+export function eventRecord(ev: { id: string; host?: string; stamp?: string }, get: (f: number) => unknown, msg: Message, ctx: ParseContext): ParseResult {
   if (ev.id !== '4624' && ev.id !== '4634' && ev.id !== '4647') return { skip: 'Windows event that is not a logon or logoff (4624/4634/4647)' };
 
-  const name = str(field(ev.data, F_USER));
+  const name = str(get(F_USER));
   if (!name || name === '-') return { skip: 'logon event without a user name' };
-  const domain = str(field(ev.data, F_DOMAIN));
+  const domain = str(get(F_DOMAIN));
   if (name.endsWith('$')) return { skip: 'machine account logon (a computer, not a person)' };
   const lname = name.toLowerCase();
   const c0 = lname.charCodeAt(0); // the regex only when the name starts like dwm- / umfd-
@@ -82,7 +99,7 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
     event = 'logout';
     how = 'windows user logoff';
   } else {
-    const type = str(field(ev.data, F_TYPE));
+    const type = str(get(F_TYPE));
     if (!type) return { unparsed: 'logon event without a LogonType' };
     const t = LOGON_TYPES[type];
     if (t === undefined) return { skip: 'unknown logon type' };
@@ -98,14 +115,14 @@ function parse(msg: Message, ctx: ParseContext): ParseResult {
   if (!time) return { unparsed: 'no usable time stamp' };
   const user = domain && domain !== '-' && !name.includes('@') ? `${domain}\\${name}` : name;
   const rec: SessionRecord = { kind: 'session', ...base(msg, ctx, time), user, event, how };
-  const ipText = str(field(ev.data, F_IP));
+  const ipText = str(get(F_IP));
   if (ipText && ipText !== '-') {
     const ip = normIp(ipText);
     if (ip && ip !== '127.0.0.1' && ip !== '::1') rec.ip = ip;
   }
   const host = ev.host ?? msg.header?.hostname;
   if (host) rec.host = host;
-  const logonId = str(field(ev.data, F_LOGON_ID));
+  const logonId = str(get(F_LOGON_ID));
   if (logonId && logonId !== '0x0') rec.sessionId = `${host ? `${host} ` : ''}${logonId.toLowerCase()}`;
   return { records: [rec] };
 }
@@ -130,7 +147,7 @@ const OTHER = 0, ROOT = 1, WINLOG = 2, WINLOG_DATA = 3, EVENT = 4, HOST = 5, WIN
   EC = 9, EC_SYSTEM = 10, EC_DATA = 11, ARRAY = 12;
 
 /** Event-data fields within a data block: Microsoft's name at +F, the Wazuh camelCase one at +F+1. */
-const F_USER = 0, F_DOMAIN = 2, F_TYPE = 4, F_IP = 6, F_LOGON_ID = 8;
+export const F_USER = 0, F_DOMAIN = 2, F_TYPE = 4, F_IP = 6, F_LOGON_ID = 8;
 
 /** Slots: one per key the parser reads, a container's slots right after its own. */
 const S_WINLOG = 0, S_WL_ID = 1, S_WL_COMPUTER = 2, S_WL_DATA = 3, S_EVENT = 14, S_EVENT_CODE = 15, S_HOST = 16, S_HOST_NAME = 17,
@@ -379,7 +396,7 @@ const KEYS: [number, string, number][] = [
   [EC, 'System', S_EC_SYSTEM], [EC, 'EventData', S_EC_DATA],
   [EC_SYSTEM, 'EventID', S_EC_ID], [EC_SYSTEM, 'Computer', S_EC_COMPUTER], [EC_SYSTEM, 'SystemTime', S_EC_TIME],
 ];
-const DATA_FIELDS: [string, number][] = [['TargetUserName', F_USER], ['TargetDomainName', F_DOMAIN], ['LogonType', F_TYPE], ['IpAddress', F_IP], ['TargetLogonId', F_LOGON_ID]];
+export const DATA_FIELDS: [string, number][] = [['TargetUserName', F_USER], ['TargetDomainName', F_DOMAIN], ['LogonType', F_TYPE], ['IpAddress', F_IP], ['TargetLogonId', F_LOGON_ID]];
 for (const [c, first] of [[ROOT, S_FLAT], [WINLOG_DATA, S_WL_DATA + 1], [WIN_DATA, S_WIN_DATA + 1], [EC_DATA, S_EC_DATA + 1]] as const) {
   for (const [name, f] of DATA_FIELDS) {
     KEYS.push([c, name, first + f], [c, name[0]!.toLowerCase() + name.slice(1), first + f + 1]);
@@ -438,14 +455,15 @@ function field(data: number, f: number): unknown {
   return v !== undefined ? v : vals[data + f + 1];
 }
 
-function str(v: unknown): string | undefined {
+/** A JSON value as a non-empty string (numbers as their text). */
+export function str(v: unknown): string | undefined {
   if (typeof v === 'string') return v === '' ? undefined : v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return undefined;
 }
 
 /** The event's own stamp (ISO 8601, with zone or NXLog's local "YYYY-MM-DD hh:mm:ss"), else the syslog header's. */
-function resolve(ev: Event, msg: Message, ctx: ParseContext): ResolvedTime | undefined {
+export function resolve(ev: { stamp?: string }, msg: Message, ctx: ParseContext): ResolvedTime | undefined {
   if (ev.stamp) {
     const p = parseIso(ev.stamp);
     if (!p) return undefined;

@@ -1,19 +1,17 @@
-// The windows-security parser as it was before its JSON reading was replaced by a scan (index.ts), kept
-// unchanged as the reference of the differential test (index.test.ts); nothing else imports it.
-// It parsed the line with JSON.parse (after cutting out the message text): a full validation of the JSON.
+// The JSON reading of the windows-security parser as it was before the scan in index.ts replaced it, kept as
+// the reference of the differential test (index.test.ts); nothing else imports it. It parses the line with
+// JSON.parse (after cutting out the message text): a full validation of the JSON. The line checks before and
+// the mapping of the event to a record after are index.ts's own, so the test compares the two readings.
 //
 // windows-security: Windows Security log logons (4624) and logoffs (4634, 4647), one JSON event per line, as
 // Winlogbeat / Elastic Agent (ECS: winlog.event_id, winlog.event_data.*), NXLog im_msvistalog + to_json()
 // (flat: EventID, TargetUserName, EventTime, Hostname) and the Wazuh agent (win.system / win.eventdata, or the
 // older EventChannel.System / EventData) send them. Field names are Microsoft's (4624 schema, version 0-3).
-import { normIp } from '../../records/addr.ts';
-import type { SessionEvent, SessionRecord } from '../../records/record.ts';
 import type { Message } from '../../syslog/types.ts';
-import type { ResolvedTime } from '../../time/types.ts';
-import { base } from '../common.ts';
 import type { ParseContext, ParseResult, Parser } from '../parser.ts';
-// The stamp reader and the logon-type and account tables are shared: the reference is about reading the JSON.
-import { LOGON_TYPES, parseIso, SYSTEM_DOMAINS, SYSTEM_USERS } from './index.ts';
+// The line checks, the value reader and the event → record mapping are shared: the reference is about reading
+// the JSON.
+import { DATA_FIELDS, eventRecord, jsonSpan, str } from './index.ts';
 
 export const referenceParser: Parser = {
   name: 'windows-security',
@@ -23,11 +21,7 @@ export const referenceParser: Parser = {
   parse,
 };
 
-/** A Security event with its message text is a few KiB; far longer lines are not one event. */
-const MAX_LINE = 256 * 1024;
-
 type Obj = Record<string, unknown>;
-
 
 interface Event {
   id: string;
@@ -37,69 +31,23 @@ interface Event {
   stamp?: string;
 }
 
+/** Each data field by Microsoft's name and the camelCase one the Wazuh agent uses. */
+const NAMES = new Map(DATA_FIELDS.map(([name, f]) => [f, [name, name[0]!.toLowerCase() + name.slice(1)] as const]));
+
 function parse(msg: Message, ctx: ParseContext): ParseResult {
-  const body = msg.body;
-  if (body.length > MAX_LINE) return { unparsed: 'line too long for one Windows event' };
-  let a = 0, b = body.length;
-  while (a < b && body.charCodeAt(a) <= 32) a++;
-  while (b > a && body.charCodeAt(b - 1) <= 32) b--;
-  if (body.charCodeAt(a) !== 123 || body.charCodeAt(b - 1) !== 125) return { unparsed: 'not a JSON object' };
-  // Most of a Security channel is other events (4688, 5156 …): skip them without parsing the JSON.
-  if (body.indexOf('4624') < 0 && body.indexOf('4634') < 0 && body.indexOf('4647') < 0) {
-    return { skip: 'Windows event that is not a logon or logoff (4624/4634/4647)' };
-  }
+  const span = jsonSpan(msg.body);
+  if (!Array.isArray(span)) return span;
+  const [a, b] = span;
   let obj: unknown;
   try {
-    obj = JSON.parse(withoutMessage(a === 0 && b === body.length ? body : body.slice(a, b)));
+    obj = JSON.parse(withoutMessage(a === 0 && b === msg.body.length ? msg.body : msg.body.slice(a, b)));
   } catch {
     return { unparsed: 'malformed JSON' };
   }
   if (!isObj(obj)) return { unparsed: 'not a JSON object' };
   const ev = dialect(obj);
   if (!ev) return { unparsed: 'JSON without a Windows event id' };
-  if (ev.id !== '4624' && ev.id !== '4634' && ev.id !== '4647') return { skip: 'Windows event that is not a logon or logoff (4624/4634/4647)' };
-
-  const name = str(field(ev.data, 'TargetUserName', 'targetUserName'));
-  if (!name || name === '-') return { skip: 'logon event without a user name' };
-  const domain = str(field(ev.data, 'TargetDomainName', 'targetDomainName'));
-  if (name.endsWith('$')) return { skip: 'machine account logon (a computer, not a person)' };
-  const lname = name.toLowerCase();
-  if (SYSTEM_USERS.has(lname) || (domain && SYSTEM_DOMAINS.has(domain.toLowerCase())) || /^(dwm|umfd)-\d+$/.test(lname)) {
-    return { skip: 'system or service account logon (not a person)' };
-  }
-
-  let event: SessionEvent;
-  let how: string;
-  if (ev.id === '4647') {
-    event = 'logout';
-    how = 'windows user logoff';
-  } else {
-    const type = str(field(ev.data, 'LogonType', 'logonType'));
-    if (!type) return { unparsed: 'logon event without a LogonType' };
-    const t = LOGON_TYPES[type];
-    if (t === undefined) return { skip: 'unknown logon type' };
-    if (typeof t === 'string') return { skip: t };
-    if (ev.id === '4634') {
-      if (t.event !== 'login') return { skip: 'logoff of a network or unlock logon (the logon record stands alone)' };
-      event = 'logout';
-    } else event = t.event;
-    how = t.how;
-  }
-
-  const time = resolve(ev, msg, ctx);
-  if (!time) return { unparsed: 'no usable time stamp' };
-  const user = domain && domain !== '-' && !name.includes('@') ? `${domain}\\${name}` : name;
-  const rec: SessionRecord = { kind: 'session', ...base(msg, ctx, time), user, event, how };
-  const ipText = str(field(ev.data, 'IpAddress', 'ipAddress'));
-  if (ipText && ipText !== '-') {
-    const ip = normIp(ipText);
-    if (ip && ip !== '127.0.0.1' && ip !== '::1') rec.ip = ip;
-  }
-  const host = ev.host ?? msg.header?.hostname;
-  if (host) rec.host = host;
-  const logonId = str(field(ev.data, 'TargetLogonId', 'targetLogonId'));
-  if (logonId && logonId !== '0x0') rec.sessionId = `${host ? `${host} ` : ''}${logonId.toLowerCase()}`;
-  return { records: [rec] };
+  return eventRecord(ev, (f) => field(ev.data, ...NAMES.get(f)!), msg, ctx);
 }
 
 /**
@@ -162,25 +110,4 @@ function field(d: Obj, name: string, camel: string): unknown {
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  if (typeof v === 'string') return v === '' ? undefined : v;
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return undefined;
-}
-
-/** The event's own stamp (ISO 8601, with zone or NXLog's local "YYYY-MM-DD hh:mm:ss"), else the syslog header's. */
-function resolve(ev: Event, msg: Message, ctx: ParseContext): ResolvedTime | undefined {
-  if (ev.stamp) {
-    const p = parseIso(ev.stamp);
-    if (!p) return undefined;
-    try {
-      if (p.offset === undefined) return ctx.clock.local(p.fields, ev.stamp);
-      return ctx.clock.withOffset(p.fields, p.offset, ev.stamp);
-    } catch {
-      return undefined;
-    }
-  }
-  return msg.header?.stamp;
 }
