@@ -101,6 +101,7 @@ describe('whowas serve', () => {
       await new Promise((r) => setTimeout(r, 250));
       answer = (await get('/api/trace?target=203.0.113.5:40123&at=2026-11-29T22:13:05Z&proto=tcp&reason=CERT-9')).body;
     }
+    assert.ok(found(), `no candidate with both a NAT mapping and a MAC after 15 s:\n${JSON.stringify(answer, null, 1)}`);
     const c = (answer!.candidates as Record<string, unknown>[])[0]!;
     assert.equal(c.inside, '10.77.0.101:51234');
     assert.equal(c.mac, '02:77:00:00:00:01');

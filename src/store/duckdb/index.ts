@@ -168,7 +168,19 @@ export class DuckDbStore implements Store {
     return join(this.daysDir, `${day}.raw`);
   }
 
-  private async attach(day: string, create: boolean): Promise<Day | null> {
+  /**
+   * A day for reading: attached in the write order (ATTACH runs on the writing connection, which must not be
+   * inside a commit, and two attaches of one day would give it two line counters).
+   */
+  private async attach(day: string): Promise<Day | null> {
+    const have = this.attached.get(day);
+    if (have) return have;
+    if (!this.dayNames().has(day)) return null;
+    return this.serialWrite(() => this.attachNow(day, false));
+  }
+
+  /** Attaches a day (creating its file with `create`); only on the write chain (serialWrite). */
+  private async attachNow(day: string, create: boolean): Promise<Day | null> {
     const have = this.attached.get(day);
     if (have) return have;
     // A trace looks back up to a year (owner registry) for a handful of existing days: answer "no such
@@ -229,8 +241,11 @@ export class DuckDbStore implements Store {
   }
 
   /** The day's destination dictionary, id → address words (see Day.peerWords). */
-  private async peerWords(d: Day): Promise<{ words: Uint32Array; n: number }> {
-    if (d.peerWords) return d.peerWords;
+  private peerWords(d: Day): Promise<{ words: Uint32Array; n: number }> {
+    return this.cached(() => d.peerWords, () => this.loadPeerWords(d));
+  }
+
+  private async loadPeerWords(d: Day): Promise<{ words: Uint32Array; n: number }> {
     const rows = rowsOf(await this.r.run(`SELECT id, ip_hi, ip_lo FROM ${d.alias}.peer`));
     let n = 0;
     for (const row of rows) n = Math.max(n, Number(row[0]) + 1);
@@ -264,6 +279,19 @@ export class DuckDbStore implements Store {
     return m;
   }
 
+  /**
+   * A read cache of a day (row counts, leases, destinations, chunk index, public addresses) is loaded in the
+   * write order: a load never overlaps a commit, so it holds every committed row, and each commit after it
+   * updates it. (Loaded beside a commit, a snapshot older than the commit could be kept over the commit's
+   * update: rows the server had stored stayed invisible to traces until a restart; the serve test caught it
+   * in 3 runs of 8.)
+   */
+  private cached<T>(have: () => T | undefined, load: () => Promise<T>): Promise<T> {
+    const v = have();
+    return v !== undefined ? Promise.resolve(v) : this.serialWrite(async () => have() ?? (await load()));
+  }
+
+  /** The day's public addresses; on the write chain only (writeDay; readers go through `cached`). */
   private async loadPublics(d: Day): Promise<Set<string>> {
     if (d.publics) return d.publics;
     const res = await this.w.runAndReadAll(`SELECT ip_hi, ip_lo FROM ${d.alias}.pubaddr`);
@@ -282,7 +310,7 @@ export class DuckDbStore implements Store {
 
   async compactDay(day: string): Promise<void> {
     await this.serialWrite(async () => {
-      const d = await this.attach(day, false);
+      const d = await this.attachNow(day, false);
       if (!d) return;
       const tmp = `${this.dayPath(day)}.compact`;
       rmSync(tmp, { force: true });
@@ -394,7 +422,7 @@ export class DuckDbStore implements Store {
     const natRows = nat.reduce((n, c) => n + c.n, 0);
     const allChunks = chunks;
     await this.serialWrite(async () => {
-      const d = (await this.attach(batch.day, true))!;
+      const d = (await this.attachNow(batch.day, true))!;
       const byKind = new Map<Kind, { rec: WhowasRecord; line: number }[]>();
       for (const item of records) {
         let list = byKind.get(item.rec.kind);
@@ -430,14 +458,17 @@ export class DuckDbStore implements Store {
         rawStart = fstatSync(d.rawFd).size;
         let off = rawStart;
         const rows: string[] = [];
+        const entries: ChunkEntry[] = [];
         for (let i = 0; i < allChunks.length; i++) {
           const b = allChunks[i]!;
           writeSync(d.rawFd, b.data, 0, b.data.length, off);
           rows.push(`(${chunkId + i}, $src, ${b.lines}, ${off}, ${b.data.length}, ${firstLines[i]})`);
+          entries.push({ firstLine: firstLines[i]!, n: b.lines, source: batch.source, off, len: b.data.length });
           off += b.data.length;
         }
         await this.w.run(`INSERT INTO ${d.alias}.raw_chunk VALUES ${rows.join(', ')}`, { src: batch.source });
-        await this.w.run('COMMIT');
+        // The read caches take this commit's rows before COMMIT returns, so a read that sees the rows also
+        // finds their destinations, leases and lines (a failed commit drops the caches, below).
         if (d.peerWords && newPeers.length) {
           const pw = d.peerWords;
           const need = (newPeers[newPeers.length - 1]!.id + 1) * 4;
@@ -455,19 +486,23 @@ export class DuckDbStore implements Store {
             d.leaseIndex.add({ ...rest, ref: `${batch.day}#${toRef(line)}` });
           }
         }
-        d.nextChunk = chunkId + allChunks.length;
-        d.nextLine = lineNo;
-        d.chunkIndex = undefined;
+        d.chunkIndex?.push(entries);
         if (d.rows) {
           for (const [kind, items] of byKind) d.rows[kind] = (d.rows[kind] ?? 0) + items.length;
           if (natRows) d.rows.nat = (d.rows.nat ?? 0) + natRows;
         }
+        await this.w.run('COMMIT');
+        d.nextChunk = chunkId + allChunks.length;
+        d.nextLine = lineNo;
       } catch (e) {
         await this.w.run('ROLLBACK').catch(() => undefined);
         if (rawStart >= 0) ftruncateSync(d.rawFd, rawStart);
-        // Forget the dictionary (ids given in this batch included): it is read again from the table.
+        // Forget the dictionary (ids given in this batch included) and the read caches, which may hold this
+        // batch already: each is read again from the tables when next needed.
         if (newPeers.length) d.peers = undefined;
         for (const ip of newPublics) publics!.delete(ip);
+        d.rows = d.leaseIndex = d.peerWords = d.chunkIndex = undefined;
+        this.forgetInMemory(d);
         throw e;
       }
     });
@@ -655,7 +690,7 @@ export class DuckDbStore implements Store {
       .join(', ');
     const out: Stored<K>[] = [];
     for (const day of daysBetween(range.from, range.to)) {
-      const d = await this.attach(day, false);
+      const d = await this.attach(day);
       if (!d || (await this.rowCount(d, kind)) === 0) continue;
       const sql =
         `SELECT ${selectList} FROM ${d.alias}.${kind} WHERE ts BETWEEN make_timestamp($from::BIGINT) AND make_timestamp($to::BIGINT)` +
@@ -707,13 +742,14 @@ export class DuckDbStore implements Store {
 
   /** Rows of a kind in a day (cached; kept current by writes), so a trace skips kinds a day lacks. */
   private async rowCount(d: Day, kind: Kind): Promise<number> {
-    if (!d.rows) {
+    const rows = await this.cached(() => d.rows, async () => {
       const kinds = Object.keys(TABLES_KINDS) as Kind[];
       const res = await this.r.runAndReadAll(kinds.map((k) => `SELECT '${k}' AS k, count(*) AS n FROM ${d.alias}.${k}`).join(' UNION ALL '));
-      d.rows = {};
-      for (const [k, n] of res.getRowsJS()) d.rows[k as Kind] = Number(n);
-    }
-    return d.rows[kind] ?? 0;
+      const out: Partial<Record<Kind, number>> = {};
+      for (const [k, n] of res.getRowsJS()) out[k as Kind] = Number(n);
+      return (d.rows = out);
+    });
+    return rows[kind] ?? 0;
   }
 
   /** Destination addresses of NAT rows, by dictionary id. */
@@ -774,7 +810,7 @@ export class DuckDbStore implements Store {
     const ip = checkIp(q.ip);
     const out: Stored<'lease'>[] = [];
     for (const day of daysBetween(q.from, q.to)) {
-      const d = await this.attach(day, false);
+      const d = await this.attach(day);
       if (!d || (await this.rowCount(d, 'lease')) === 0) continue;
       const idx = await this.leaseIndex(d, day);
       if (idx) for (const r of idx.get(ip, q.from, q.to)) out.push(r);
@@ -788,8 +824,11 @@ export class DuckDbStore implements Store {
 
   /** The day's lease index (see Day.leaseIndex); undefined for a day with more leases than it is worth holding. */
   private async leaseIndex(d: Day, day: string): Promise<LeaseIndex | undefined> {
-    if (d.leaseIndex) return d.leaseIndex;
     if ((await this.rowCount(d, 'lease')) > LEASE_INDEX_MAX) return undefined;
+    return this.cached(() => d.leaseIndex, () => this.loadLeaseIndex(d, day));
+  }
+
+  private async loadLeaseIndex(d: Day, day: string): Promise<LeaseIndex> {
     const cols = columnsOf('lease');
     const selectList = cols.map((c) => (c.type === 'ts' ? `epoch_us("${c.name}") AS "${c.name}"` : `"${c.name}"`)).join(', ');
     const rows = rowsOf(await this.r.run(`SELECT ${selectList} FROM ${d.alias}.lease`));
@@ -851,9 +890,9 @@ export class DuckDbStore implements Store {
   async isNatPublic(ip: string, range: TimeRange): Promise<boolean> {
     const want = checkIp(ip);
     for (const day of daysBetween(range.from, range.to)) {
-      const d = await this.attach(day, false);
+      const d = await this.attach(day);
       // pubaddr lists each day's NAT public addresses (a handful): kept in memory, never a scan.
-      if (d && (await this.loadPublics(d)).has(want)) return true;
+      if (d && (await this.cached(() => d.publics, () => this.loadPublics(d))).has(want)) return true;
     }
     return false;
   }
@@ -863,7 +902,7 @@ export class DuckDbStore implements Store {
     const byChunk = new Map<string, { d: Day; chunk: ChunkEntry; refs: [string, number][] }>();
     for (const ref of refs) {
       const [day, n] = ref.split('#') as [string, string];
-      const d = await this.attach(day, false);
+      const d = await this.attach(day);
       if (!d) continue;
       const chunk = (await this.chunkIndex(d)).find(Number(n));
       if (!chunk) continue;
@@ -885,11 +924,12 @@ export class DuckDbStore implements Store {
   }
 
   /** The day's raw chunk index (one row per 1,024 lines: small), cached until the next write. */
-  private async chunkIndex(d: Day): Promise<ChunkIndex> {
-    if (d.chunkIndex) return d.chunkIndex;
-    const res = await this.r.runAndReadAll(`SELECT first_line, n, source, off, len FROM ${d.alias}.raw_chunk ORDER BY first_line`);
-    const entries = res.getRowsJS().map((r) => ({ firstLine: Number(r[0]), n: Number(r[1]), source: String(r[2]), off: Number(r[3]), len: Number(r[4]) }));
-    return (d.chunkIndex = new ChunkIndex(entries));
+  private chunkIndex(d: Day): Promise<ChunkIndex> {
+    return this.cached(() => d.chunkIndex, async () => {
+      const res = await this.r.runAndReadAll(`SELECT first_line, n, source, off, len FROM ${d.alias}.raw_chunk ORDER BY first_line`);
+      const entries = res.getRowsJS().map((r) => ({ firstLine: Number(r[0]), n: Number(r[1]), source: String(r[2]), off: Number(r[3]), len: Number(r[4]) }));
+      return (d.chunkIndex = new ChunkIndex(entries));
+    });
   }
 
   async stats(): Promise<StoreStats> {
@@ -898,7 +938,7 @@ export class DuckDbStore implements Store {
     for (const day of await this.days()) {
       const bytes = statSync(this.dayPath(day)).size + (existsSync(this.rawPath(day)) ? statSync(this.rawPath(day)).size : 0);
       totalBytes += bytes;
-      const d = await this.attach(day, false);
+      const d = await this.attach(day);
       const rows: Partial<Record<Kind, number>> = {};
       let rawBytes = 0;
       if (d) {
@@ -962,6 +1002,11 @@ interface ChunkEntry {
 /** Sorted chunks of a day: which chunk holds line number L (binary search). */
 class ChunkIndex {
   constructor(private readonly entries: ChunkEntry[]) {}
+
+  /** Chunks a commit added (after every chunk already listed). */
+  push(added: ChunkEntry[]): void {
+    for (const e of added) this.entries.push(e);
+  }
 
   find(line: number): ChunkEntry | undefined {
     let lo = 0, hi = this.entries.length - 1;
