@@ -27,7 +27,24 @@ function freeTcpPort(): Promise<number> {
     srv.close(() => r(typeof a === 'object' && a ? a.port : 0));
   }));
 }
-const T = Date.UTC(2026, 10, 29, 22, 13, 5, 250);
+
+/** An RFC 3164 stamp (no year, no zone) of instant `ms` in Berlin local time, as dnsmasq on that router writes it. */
+function berlinStamp(ms: number): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+      .formatToParts(ms)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.month} ${p.day!.padStart(2, ' ')} ${p.hour}:${p.minute}:${p.second}`;
+}
+const berlinOffset = (ms: number) => Date.parse(`${berlinStamp(ms)} ${new Date(ms).getUTCFullYear()} UTC`) - Math.floor(ms / 1000) * 1000;
+
+// Syslog stamps carry no year, so the server infers it from the receive time: the scenario happens an hour
+// ago (whenever the test runs), away from a daylight-saving change (the test's stamps would be ambiguous).
+let T = (Math.floor(Date.now() / 1000) - 3600) * 1000 + 250;
+if (berlinOffset(T - 3 * 3600_000) !== berlinOffset(T)) T -= 6 * 3600_000;
+const AT = new Date(T).toISOString().replace(/\.\d+Z$/, 'Z');
+const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('whowas serve', () => {
   let dir: string;
@@ -80,10 +97,10 @@ describe('whowas serve', () => {
   };
 
   it('takes syslog over UDP and TCP and IPFIX NAT events, and traces them over HTTP with a token', async () => {
-    // The DHCP lease over UDP (RFC 3164, Berlin time: 23:12:01 = 22:12:01 UTC), a query over TCP (octet counting).
+    // The DHCP lease over UDP (RFC 3164, Berlin local time) a minute before T, a query over TCP (octet counting).
     const udp = createSocket('udp4');
-    await new Promise<void>((r) => udp.send('<30>Nov 29 23:12:01 gw dnsmasq-dhcp[812]: DHCPACK(br-lan) 10.77.0.101 02:77:00:00:00:01 pc-1', syslogUdp, '127.0.0.1', () => r()));
-    const msg = '<30>Nov 29 23:12:02 gw dnsmasq[812]: query[A] example.org from 10.77.0.101';
+    await new Promise<void>((r) => udp.send(`<30>${berlinStamp(T - 64_000)} gw dnsmasq-dhcp[812]: DHCPACK(br-lan) 10.77.0.101 02:77:00:00:00:01 pc-1`, syslogUdp, '127.0.0.1', () => r()));
+    const msg = `<30>${berlinStamp(T - 63_000)} gw dnsmasq[812]: query[A] example.org from 10.77.0.101`;
     await new Promise<void>((r) => {
       const s = connect(syslogTcp, '127.0.0.1', () => s.end(`${Buffer.byteLength(msg)} ${msg}`, () => r()));
     });
@@ -93,13 +110,13 @@ describe('whowas serve', () => {
     await new Promise<void>((r) => udp.send(pkt, ipfixPort, '127.0.0.1', () => r()));
     udp.close();
 
-    assert.equal((await get('/api/trace?target=203.0.113.5:40123&at=2026-11-29T22:13:05Z', false)).status, 401);
+    assert.equal((await get(`/api/trace?target=203.0.113.5:40123&at=${AT}`, false)).status, 401);
     // Lines reach the store within about a second (the router flushes every second).
     let answer: Record<string, unknown> | undefined;
     const found = () => (answer?.candidates as { nat?: unknown; mac?: string }[] | undefined)?.some((c) => c.nat && c.mac);
     for (let i = 0; i < 60 && !found(); i++) {
       await new Promise((r) => setTimeout(r, 250));
-      answer = (await get('/api/trace?target=203.0.113.5:40123&at=2026-11-29T22:13:05Z&proto=tcp&reason=CERT-9')).body;
+      answer = (await get(`/api/trace?target=203.0.113.5:40123&at=${AT}&proto=tcp&reason=CERT-9`)).body;
     }
     assert.ok(found(), `no candidate with both a NAT mapping and a MAC after 15 s:\n${JSON.stringify(answer, null, 1)}`);
     const c = (answer!.candidates as Record<string, unknown>[])[0]!;
@@ -107,7 +124,7 @@ describe('whowas serve', () => {
     assert.equal(c.mac, '02:77:00:00:00:01');
     assert.equal(c.hostname, 'pc-1');
     assert.ok((c.evidence as { line: string }[]).some((e) => /^ipfix exporter=127\.0\.0\.1 .*natEvent=4/.test(e.line)), 'the IPFIX event is quoted as evidence');
-    const dns = await get('/api/dns?name=example.org&from=2026-11-29T22:00:00Z&to=2026-11-29T23:00:00Z');
+    const dns = await get(`/api/dns?name=example.org&from=${iso(T - 3600_000)}&to=${iso(T)}`);
     assert.equal((dns.body.clients as { client: string }[])[0]!.client, '10.77.0.101');
     const bad = await get('/api/trace?target=203.0.113.5:40123&at=yesterday');
     assert.equal(bad.status, 400);
