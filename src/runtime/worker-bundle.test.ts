@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { workerModule } from './worker-bundle.ts';
+import { sweepStaleBundles, workerModule } from './worker-bundle.ts';
 
 const FALLBACK = new URL('../ingest/parse-worker.mjs', import.meta.url);
 
@@ -39,4 +41,28 @@ test('sources that cannot be bundled fall back to the tsx entry: missing, or imp
   // The DuckDB store imports @duckdb/node-api: a bundle under the temporary folder could not resolve it.
   assert.equal((await workerModule(new URL('../store/duckdb/index.ts', import.meta.url), FALLBACK)).href, FALLBACK.href);
   assert.ok(existsSync(fileURLToPath(FALLBACK)));
+});
+
+test('bundle folders a killed process left are removed; those of live processes, links and files are not', () => {
+  const parent = mkdtempSync(join(tmpdir(), 'whowas-sweep-'));
+  try {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // has exited
+    const mk = (name: string) => (mkdirSync(join(parent, name)), writeFileSync(join(parent, name, 'parse-worker.mjs'), 'x'));
+    mk(`whowas-workers-${dead}-AbC123`);
+    mk(`whowas-workers-${process.pid}-Live01`);
+    mk(`whowas-workers-${process.ppid}-Live02`);
+    mk(`other-${dead}-Keep01`);
+    writeFileSync(join(parent, `whowas-workers-${dead}-file`), 'a file, not a folder');
+    mk('target');
+    symlinkSync(join(parent, 'target'), join(parent, `whowas-workers-${dead}-link`));
+    const removed = sweepStaleBundles(parent);
+    assert.deepEqual(removed, [join(parent, `whowas-workers-${dead}-AbC123`)]);
+    assert.deepEqual(readdirSync(parent).sort(), [
+      `other-${dead}-Keep01`, 'target', `whowas-workers-${dead}-file`, `whowas-workers-${dead}-link`,
+      `whowas-workers-${process.pid}-Live01`, `whowas-workers-${process.ppid}-Live02`,
+    ].sort());
+    assert.ok(existsSync(join(parent, 'target', 'parse-worker.mjs')), 'a link is never followed');
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
 });
