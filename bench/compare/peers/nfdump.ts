@@ -60,7 +60,7 @@ export class NfdumpPeer implements Peer {
   private sent = 0;
 
   constructor(
-    private readonly base: string,
+    base: string,
     private readonly port: number,
     private readonly allowInstall: boolean,
     private readonly opts: NfdumpOptions,
