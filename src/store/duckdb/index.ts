@@ -98,6 +98,10 @@ interface Day {
    * (~1 ms each in this binding, measured). Memory only (16 B per destination): nothing on disk to keep in step.
    */
   peerWords?: { words: Uint32Array; n: number };
+  /** A commit to this day is under way (from its first append to COMMIT): see DuckDbStore.cached. */
+  writing: boolean;
+  /** Commits to this day ended so far (committed or failed). */
+  commits: number;
 }
 
 export interface DuckDbOptions {
@@ -215,7 +219,7 @@ export class DuckDbStore implements Store {
     // ~17 ms per chunk), a positioned file read costs microseconds.
     const rawFd = openSync(this.rawPath(day), 'a+');
     const top = mx.getRowObjectsJS()[0]!;
-    const d: Day = { alias, nextChunk: Number(top.c) + 1, nextLine: Number(top.l), nextPeer: Number(top.p), rawFd };
+    const d: Day = { alias, nextChunk: Number(top.c) + 1, nextLine: Number(top.l), nextPeer: Number(top.p), rawFd, writing: false, commits: 0 };
     this.attached.set(day, d);
     return d;
   }
@@ -242,7 +246,7 @@ export class DuckDbStore implements Store {
 
   /** The day's destination dictionary, id → address words (see Day.peerWords). */
   private peerWords(d: Day): Promise<{ words: Uint32Array; n: number }> {
-    return this.cached(() => d.peerWords, () => this.loadPeerWords(d));
+    return this.cached(d, () => d.peerWords, () => this.loadPeerWords(d), (v) => ((d.peerWords = v), this.keptInMemory(d)));
   }
 
   private async loadPeerWords(d: Day): Promise<{ words: Uint32Array; n: number }> {
@@ -257,9 +261,7 @@ export class DuckDbStore implements Store {
       words[o + 2] = Number(hi & 0xffffffffn);
       words[o + 3] = Number(hi >> 32n);
     }
-    d.peerWords = { words, n };
-    this.keptInMemory(d);
-    return d.peerWords;
+    return { words, n };
   }
 
   private async loadPeers(d: Day): Promise<PeerDict> {
@@ -280,23 +282,40 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * A read cache of a day (row counts, leases, destinations, chunk index, public addresses) is loaded in the
-   * write order: a load never overlaps a commit, so it holds every committed row, and each commit after it
-   * updates it. (Loaded beside a commit, a snapshot older than the commit could be kept over the commit's
-   * update: rows the server had stored stayed invisible to traces until a restart; the serve test caught it
-   * in 3 runs of 8.)
+   * A read cache of a day (row counts, leases, destinations, chunk index, public addresses): kept only when
+   * no commit to that day overlapped its loading, so it holds exactly the committed rows and each later
+   * commit updates it. Otherwise it is loaded again on the write chain, where no commit can overlap. (Kept
+   * from a snapshot older than a commit beside it, a cache missed that commit's rows for good: stored leases
+   * and NAT rows stayed invisible to traces until a restart; the serve test caught it in 3 runs of 8.) Days
+   * no commit is writing (all but the live one) load off the chain, without waiting for the live day's commits.
    */
-  private cached<T>(have: () => T | undefined, load: () => Promise<T>): Promise<T> {
-    const v = have();
-    return v !== undefined ? Promise.resolve(v) : this.serialWrite(async () => have() ?? (await load()));
+  private async cached<T>(d: Day, get: () => T | undefined, load: () => Promise<T>, keep: (v: T) => void): Promise<T> {
+    const have = get();
+    if (have !== undefined) return have;
+    if (!d.writing) {
+      const commits = d.commits;
+      const v = await load();
+      if (!d.writing && d.commits === commits) {
+        const now = get(); // another read may have kept one meanwhile: that one is being kept current
+        if (now !== undefined) return now;
+        keep(v);
+        return v;
+      }
+    }
+    return this.serialWrite(async () => {
+      const now = get();
+      if (now !== undefined) return now;
+      const v = await load();
+      keep(v);
+      return v;
+    });
   }
 
-  /** The day's public addresses; on the write chain only (writeDay; readers go through `cached`). */
-  private async loadPublics(d: Day): Promise<Set<string>> {
+  /** The day's public addresses (through `conn`: the writing connection on the write chain, else the reading one). */
+  private async loadPublics(d: Day, conn = this.w): Promise<Set<string>> {
     if (d.publics) return d.publics;
-    const res = await this.w.runAndReadAll(`SELECT ip_hi, ip_lo FROM ${d.alias}.pubaddr`);
-    d.publics = new Set(res.getRowsJS().map((r) => halvesToIp(r[0] as bigint, r[1] as bigint)));
-    return d.publics;
+    const res = await conn.runAndReadAll(`SELECT ip_hi, ip_lo FROM ${d.alias}.pubaddr`);
+    return new Set(res.getRowsJS().map((r) => halvesToIp(r[0] as bigint, r[1] as bigint)));
   }
 
   async days(): Promise<string[]> {
@@ -423,89 +442,107 @@ export class DuckDbStore implements Store {
     const allChunks = chunks;
     await this.serialWrite(async () => {
       const d = (await this.attachNow(batch.day, true))!;
-      const byKind = new Map<Kind, { rec: WhowasRecord; line: number }[]>();
-      for (const item of records) {
-        let list = byKind.get(item.rec.kind);
-        if (!list) byKind.set(item.rec.kind, (list = []));
-        list.push(item);
-      }
-      const chunkId = d.nextChunk;
-      // Chunk position (chunk × 65536 + index) → the day's line number.
-      const firstLines: number[] = [];
-      let lineNo = d.nextLine;
-      for (const c of allChunks) (firstLines.push(lineNo), (lineNo += c.lines));
-      const toRef = (pos: number) => firstLines[Math.floor(pos / CHUNK_POS)]! + (pos % CHUNK_POS);
-      const peers = natRows ? await this.loadPeers(d) : undefined;
-      const newPeers: PeerKey[] = [];
-      const publics = natRows || byKind.has('portblock') ? await this.loadPublics(d) : undefined;
-      const newPublics: string[] = [];
-      const addPublic = (ip: string) => {
-        if (!publics!.has(ip)) (publics!.add(ip), newPublics.push(ip));
-      };
-      for (const { rec } of byKind.get('portblock') ?? []) addPublic((rec as { pubIp: string }).pubIp);
-      for (const c of nat) for (const ip of distinctIps(c.pubIp, c.n)) addPublic(ip);
-      let rawStart = -1;
-      await this.w.run('BEGIN TRANSACTION');
+      d.writing = true; // from here the day's read caches may run ahead of what a read sees (see `cached`)
       try {
-        for (const [kind, items] of byKind) await this.appendRows(d, kind, items, toRef);
-        if (natRows) await this.appendNat(d, nat, toRef, peers!, newPeers);
-        if (newPeers.length) await this.appendPeers(d, newPeers);
-        for (const ip of newPublics) {
-          const h = this.ipHalves(ip);
-          await this.w.run(`INSERT INTO ${d.alias}.pubaddr VALUES ($1, $2)`, [h.hi, h.lo], [UBIGINT, UBIGINT]);
-        }
-        // Lines first, index rows in the same transaction: a failed commit truncates the file back.
-        rawStart = fstatSync(d.rawFd).size;
-        let off = rawStart;
-        const rows: string[] = [];
-        const entries: ChunkEntry[] = [];
-        for (let i = 0; i < allChunks.length; i++) {
-          const b = allChunks[i]!;
-          writeSync(d.rawFd, b.data, 0, b.data.length, off);
-          rows.push(`(${chunkId + i}, $src, ${b.lines}, ${off}, ${b.data.length}, ${firstLines[i]})`);
-          entries.push({ firstLine: firstLines[i]!, n: b.lines, source: batch.source, off, len: b.data.length });
-          off += b.data.length;
-        }
-        await this.w.run(`INSERT INTO ${d.alias}.raw_chunk VALUES ${rows.join(', ')}`, { src: batch.source });
-        // The read caches take this commit's rows before COMMIT returns, so a read that sees the rows also
-        // finds their destinations, leases and lines (a failed commit drops the caches, below).
-        if (d.peerWords && newPeers.length) {
-          const pw = d.peerWords;
-          const need = (newPeers[newPeers.length - 1]!.id + 1) * 4;
-          if (need > pw.words.length) {
-            const grown = new Uint32Array(Math.max(need, pw.words.length * 2));
-            grown.set(pw.words);
-            pw.words = grown;
-          }
-          for (const p of newPeers) ipWords(p.ip, pw.words, p.id * 4);
-          pw.n = Math.max(pw.n, newPeers[newPeers.length - 1]!.id + 1);
-        }
-        if (d.leaseIndex) {
-          for (const { rec, line } of byKind.get('lease') ?? []) {
-            const { raw: _raw, received: _received, ...rest } = rec as RecordOf<'lease'>;
-            d.leaseIndex.add({ ...rest, ref: `${batch.day}#${toRef(line)}` });
-          }
-        }
-        d.chunkIndex?.push(entries);
-        if (d.rows) {
-          for (const [kind, items] of byKind) d.rows[kind] = (d.rows[kind] ?? 0) + items.length;
-          if (natRows) d.rows.nat = (d.rows.nat ?? 0) + natRows;
-        }
-        await this.w.run('COMMIT');
-        d.nextChunk = chunkId + allChunks.length;
-        d.nextLine = lineNo;
-      } catch (e) {
-        await this.w.run('ROLLBACK').catch(() => undefined);
-        if (rawStart >= 0) ftruncateSync(d.rawFd, rawStart);
-        // Forget the dictionary (ids given in this batch included) and the read caches, which may hold this
-        // batch already: each is read again from the tables when next needed.
-        if (newPeers.length) d.peers = undefined;
-        for (const ip of newPublics) publics!.delete(ip);
-        d.rows = d.leaseIndex = d.peerWords = d.chunkIndex = undefined;
-        this.forgetInMemory(d);
-        throw e;
+        await this.commitDay(d, batch, records, nat, natRows, allChunks);
+      } finally {
+        d.writing = false;
+        d.commits++;
       }
     });
+  }
+
+  /** One batch into an attached day, in one transaction; on the write chain only (writeDay). */
+  private async commitDay(
+    d: Day,
+    batch: DayBatch,
+    records: { rec: WhowasRecord; line: number }[],
+    nat: NatColumns[],
+    natRows: number,
+    allChunks: { data: Uint8Array; lines: number }[],
+  ): Promise<void> {
+    const byKind = new Map<Kind, { rec: WhowasRecord; line: number }[]>();
+    for (const item of records) {
+      let list = byKind.get(item.rec.kind);
+      if (!list) byKind.set(item.rec.kind, (list = []));
+      list.push(item);
+    }
+    const chunkId = d.nextChunk;
+    // Chunk position (chunk × 65536 + index) → the day's line number.
+    const firstLines: number[] = [];
+    let lineNo = d.nextLine;
+    for (const c of allChunks) (firstLines.push(lineNo), (lineNo += c.lines));
+    const toRef = (pos: number) => firstLines[Math.floor(pos / CHUNK_POS)]! + (pos % CHUNK_POS);
+    const peers = natRows ? await this.loadPeers(d) : undefined;
+    const newPeers: PeerKey[] = [];
+    const publics = natRows || byKind.has('portblock') ? (d.publics ??= await this.loadPublics(d)) : undefined;
+    const newPublics: string[] = [];
+    const addPublic = (ip: string) => {
+      if (!publics!.has(ip)) (publics!.add(ip), newPublics.push(ip));
+    };
+    for (const { rec } of byKind.get('portblock') ?? []) addPublic((rec as { pubIp: string }).pubIp);
+    for (const c of nat) for (const ip of distinctIps(c.pubIp, c.n)) addPublic(ip);
+    let rawStart = -1;
+    await this.w.run('BEGIN TRANSACTION');
+    try {
+      for (const [kind, items] of byKind) await this.appendRows(d, kind, items, toRef);
+      if (natRows) await this.appendNat(d, nat, toRef, peers!, newPeers);
+      if (newPeers.length) await this.appendPeers(d, newPeers);
+      for (const ip of newPublics) {
+        const h = this.ipHalves(ip);
+        await this.w.run(`INSERT INTO ${d.alias}.pubaddr VALUES ($1, $2)`, [h.hi, h.lo], [UBIGINT, UBIGINT]);
+      }
+      // Lines first, index rows in the same transaction: a failed commit truncates the file back.
+      rawStart = fstatSync(d.rawFd).size;
+      let off = rawStart;
+      const rows: string[] = [];
+      const entries: ChunkEntry[] = [];
+      for (let i = 0; i < allChunks.length; i++) {
+        const b = allChunks[i]!;
+        writeSync(d.rawFd, b.data, 0, b.data.length, off);
+        rows.push(`(${chunkId + i}, $src, ${b.lines}, ${off}, ${b.data.length}, ${firstLines[i]})`);
+        entries.push({ firstLine: firstLines[i]!, n: b.lines, source: batch.source, off, len: b.data.length });
+        off += b.data.length;
+      }
+      await this.w.run(`INSERT INTO ${d.alias}.raw_chunk VALUES ${rows.join(', ')}`, { src: batch.source });
+      // The read caches take this commit's rows before COMMIT returns, so a read that sees the rows also
+      // finds their destinations, leases and lines (a failed commit drops the caches, below).
+      if (d.peerWords && newPeers.length) {
+        const pw = d.peerWords;
+        const need = (newPeers[newPeers.length - 1]!.id + 1) * 4;
+        if (need > pw.words.length) {
+          const grown = new Uint32Array(Math.max(need, pw.words.length * 2));
+          grown.set(pw.words);
+          pw.words = grown;
+        }
+        for (const p of newPeers) ipWords(p.ip, pw.words, p.id * 4);
+        pw.n = Math.max(pw.n, newPeers[newPeers.length - 1]!.id + 1);
+      }
+      if (d.leaseIndex) {
+        for (const { rec, line } of byKind.get('lease') ?? []) {
+          const { raw: _raw, received: _received, ...rest } = rec as RecordOf<'lease'>;
+          d.leaseIndex.add({ ...rest, ref: `${batch.day}#${toRef(line)}` });
+        }
+      }
+      d.chunkIndex?.push(entries);
+      if (d.rows) {
+        for (const [kind, items] of byKind) d.rows[kind] = (d.rows[kind] ?? 0) + items.length;
+        if (natRows) d.rows.nat = (d.rows.nat ?? 0) + natRows;
+      }
+      await this.w.run('COMMIT');
+      d.nextChunk = chunkId + allChunks.length;
+      d.nextLine = lineNo;
+    } catch (e) {
+      await this.w.run('ROLLBACK').catch(() => undefined);
+      if (rawStart >= 0) ftruncateSync(d.rawFd, rawStart);
+      // Forget the dictionary (ids given in this batch included) and the read caches, which may hold this
+      // batch already: each is read again from the tables when next needed.
+      if (newPeers.length) d.peers = undefined;
+      for (const ip of newPublics) publics!.delete(ip);
+      d.rows = d.leaseIndex = d.peerWords = d.chunkIndex = undefined;
+      this.forgetInMemory(d);
+      throw e;
+    }
   }
 
   /**
@@ -742,13 +779,13 @@ export class DuckDbStore implements Store {
 
   /** Rows of a kind in a day (cached; kept current by writes), so a trace skips kinds a day lacks. */
   private async rowCount(d: Day, kind: Kind): Promise<number> {
-    const rows = await this.cached(() => d.rows, async () => {
+    const rows = await this.cached(d, () => d.rows, async () => {
       const kinds = Object.keys(TABLES_KINDS) as Kind[];
       const res = await this.r.runAndReadAll(kinds.map((k) => `SELECT '${k}' AS k, count(*) AS n FROM ${d.alias}.${k}`).join(' UNION ALL '));
       const out: Partial<Record<Kind, number>> = {};
       for (const [k, n] of res.getRowsJS()) out[k as Kind] = Number(n);
-      return (d.rows = out);
-    });
+      return out;
+    }, (v) => (d.rows = v));
     return rows[kind] ?? 0;
   }
 
@@ -825,7 +862,7 @@ export class DuckDbStore implements Store {
   /** The day's lease index (see Day.leaseIndex); undefined for a day with more leases than it is worth holding. */
   private async leaseIndex(d: Day, day: string): Promise<LeaseIndex | undefined> {
     if ((await this.rowCount(d, 'lease')) > LEASE_INDEX_MAX) return undefined;
-    return this.cached(() => d.leaseIndex, () => this.loadLeaseIndex(d, day));
+    return this.cached(d, () => d.leaseIndex, () => this.loadLeaseIndex(d, day), (v) => ((d.leaseIndex = v), this.keptInMemory(d)));
   }
 
   private async loadLeaseIndex(d: Day, day: string): Promise<LeaseIndex> {
@@ -834,8 +871,6 @@ export class DuckDbStore implements Store {
     const rows = rowsOf(await this.r.run(`SELECT ${selectList} FROM ${d.alias}.lease`));
     const idx = new LeaseIndex();
     for (const row of rows) idx.add(decodeRow('lease', cols, row, day));
-    d.leaseIndex = idx;
-    this.keptInMemory(d);
     return idx;
   }
 
@@ -892,7 +927,7 @@ export class DuckDbStore implements Store {
     for (const day of daysBetween(range.from, range.to)) {
       const d = await this.attach(day);
       // pubaddr lists each day's NAT public addresses (a handful): kept in memory, never a scan.
-      if (d && (await this.cached(() => d.publics, () => this.loadPublics(d))).has(want)) return true;
+      if (d && (await this.cached(d, () => d.publics, () => this.loadPublics(d, this.r), (v) => (d.publics = v))).has(want)) return true;
     }
     return false;
   }
@@ -925,11 +960,10 @@ export class DuckDbStore implements Store {
 
   /** The day's raw chunk index (one row per 1,024 lines: small), cached until the next write. */
   private chunkIndex(d: Day): Promise<ChunkIndex> {
-    return this.cached(() => d.chunkIndex, async () => {
+    return this.cached(d, () => d.chunkIndex, async () => {
       const res = await this.r.runAndReadAll(`SELECT first_line, n, source, off, len FROM ${d.alias}.raw_chunk ORDER BY first_line`);
-      const entries = res.getRowsJS().map((r) => ({ firstLine: Number(r[0]), n: Number(r[1]), source: String(r[2]), off: Number(r[3]), len: Number(r[4]) }));
-      return (d.chunkIndex = new ChunkIndex(entries));
-    });
+      return new ChunkIndex(res.getRowsJS().map((r) => ({ firstLine: Number(r[0]), n: Number(r[1]), source: String(r[2]), off: Number(r[3]), len: Number(r[4]) })));
+    }, (v) => (d.chunkIndex = v));
   }
 
   async stats(): Promise<StoreStats> {
