@@ -292,28 +292,18 @@ export class DuckDbStore implements Store {
   private async cached<T>(d: Day, get: () => T | undefined, load: () => Promise<T>, keep: (v: T) => void): Promise<T> {
     const have = get();
     if (have !== undefined) return have;
+    // Another read may have kept one meanwhile: that one is being kept current, so it wins.
+    const kept = (v: T): T => get() ?? (keep(v), v);
     if (!d.writing) {
       const commits = d.commits;
       const v = await load();
-      if (!d.writing && d.commits === commits) {
-        const now = get(); // another read may have kept one meanwhile: that one is being kept current
-        if (now !== undefined) return now;
-        keep(v);
-        return v;
-      }
+      if (!d.writing && d.commits === commits) return kept(v);
     }
-    return this.serialWrite(async () => {
-      const now = get();
-      if (now !== undefined) return now;
-      const v = await load();
-      keep(v);
-      return v;
-    });
+    return this.serialWrite(async () => get() ?? kept(await load()));
   }
 
   /** The day's public addresses (through `conn`: the writing connection on the write chain, else the reading one). */
   private async loadPublics(d: Day, conn = this.w): Promise<Set<string>> {
-    if (d.publics) return d.publics;
     const res = await conn.runAndReadAll(`SELECT ip_hi, ip_lo FROM ${d.alias}.pubaddr`);
     return new Set(res.getRowsJS().map((r) => halvesToIp(r[0] as bigint, r[1] as bigint)));
   }
